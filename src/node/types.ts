@@ -63,3 +63,27 @@ export interface KvNode {
   /** host:port of a member, for forwarding. */
   addressOf(id: NodeId): string | undefined;
 }
+
+export interface NodeConfig {
+  readonly id: NodeId;
+  /** Every voting member including this one: id -> host:port (the one port per node). */
+  readonly members: ReadonlyMap<NodeId, string>;
+  readonly dataDir: string;
+  /** Milliseconds per core tick. */
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  /** Take a snapshot after this many applied entries. */
+  readonly snapshotEntries: number;
+  /** Default request timeout for propose/readBarrier. */
+  readonly requestTimeoutMs: number;
+}
+
+/** A running node as the HTTP server sees it. */
+export interface RunningNode extends KvNode {
+  /** Hand an HTTP Upgrade request for the peer stream to the node's transport. */
+  handlePeerUpgrade(req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void;
+  /** Graceful stop: refuse new work, fail pending proposals (UnavailableError), transfer leadership
+   *  if leader, flush the log and close the data directory. */
+  close(): Promise<void>;
+}
