@@ -1,5 +1,21 @@
-// PLACEHOLDER: the public surface of the core, being implemented now. Signatures are final.
-import type { Index, Message, NodeId, ProposeResult, RaftConfig, Ready, RestoredState, Role, Snapshot, Term } from './types.js';
+// The driver-facing surface of the core (etcd rawnode.go): inputs are calls, output is a
+// Ready that the driver carries out and acknowledges with advance().
+import { assert } from './assert.js';
+import { Raft } from './raft.js';
+import {
+  Role,
+  type HardState,
+  type Index,
+  type Message,
+  type NodeId,
+  type ProposeResult,
+  type RaftConfig,
+  type Ready,
+  type RestoredState,
+  type Snapshot,
+  type SoftState,
+  type Term,
+} from './types.js';
 
 export interface ProgressStatus {
   readonly match: Index;
@@ -23,29 +39,159 @@ export interface Status {
   readonly progress: ReadonlyMap<NodeId, ProgressStatus>;
 }
 
+interface Outstanding {
+  readonly ready: Ready;
+  readonly epoch: number;
+}
+
 export class RawNode {
-  constructor(config: RaftConfig, restored?: RestoredState) { void config; void restored; throw new Error('not yet'); }
+  private readonly raft: Raft;
+  private prevSoft: SoftState;
+  private prevHard: HardState;
+  private outstanding: Outstanding | null = null;
+
+  constructor(config: RaftConfig, restored?: RestoredState) {
+    this.raft = new Raft(config, restored);
+    this.prevSoft = this.softState();
+    this.prevHard = this.raft.hardState();
+  }
+
   /** One unit of logical time. */
-  tick(): void { throw new Error('not yet'); }
-  /** A message from a peer. Messages for other nodes or from unknown senders are ignored. */
-  step(m: Message): void { void m; throw new Error('not yet'); }
+  tick(): void {
+    this.raft.tick();
+  }
+  /** A message from a peer. Messages for other nodes are ignored. */
+  step(m: Message): void {
+    this.raft.step(m);
+  }
   /** Append a client command (leader only). */
-  propose(data: Uint8Array): ProposeResult { void data; throw new Error('not yet'); }
+  propose(data: Uint8Array): ProposeResult {
+    return this.raft.propose(data);
+  }
   /** Ask for a linearizable read point; the answer appears later in Ready.readStates with the same context.
    *  Returns false when it cannot even be attempted (no known leader); the caller retries or fails the read. */
-  readIndex(context: Uint8Array): boolean { void context; throw new Error('not yet'); }
+  readIndex(context: Uint8Array): boolean {
+    return this.raft.readIndex(context);
+  }
   /** Start an election now (tests, and the TimeoutNow path). */
-  campaign(): void { throw new Error('not yet'); }
+  campaign(): void {
+    this.raft.campaign();
+  }
   /** Leader only: hand leadership to `to` (3.10). */
-  transferLeadership(to: NodeId): void { void to; throw new Error('not yet'); }
-  hasReady(): boolean { throw new Error('not yet'); }
-  /** Only one Ready may be outstanding: call advance(rd) before the next ready(). */
-  ready(): Ready { throw new Error('not yet'); }
-  advance(rd: Ready): void { void rd; throw new Error('not yet'); }
+  transferLeadership(to: NodeId): void {
+    this.raft.transferLeadership(to);
+  }
+  /** The transport could not deliver to `id`; the leader goes back to probing it. */
+  reportUnreachable(id: NodeId): void {
+    this.raft.reportUnreachable(id);
+  }
   /** The driver made a snapshot of the state machine at snapshot.meta.index (<= applied) durable;
    *  the core drops the log prefix it covers and sends it to followers that need it. */
-  compact(snapshot: Snapshot): void { void snapshot; throw new Error('not yet'); }
-  /** The transport could not deliver to `id`; the leader goes back to probing it. */
-  reportUnreachable(id: NodeId): void { void id; throw new Error('not yet'); }
-  status(): Status { throw new Error('not yet'); }
+  compact(snapshot: Snapshot): void {
+    this.raft.compact(snapshot);
+  }
+
+  private softState(): SoftState {
+    return { role: this.raft.role, leaderId: this.raft.leaderId };
+  }
+
+  hasReady(): boolean {
+    if (this.outstanding) return false;
+    const r = this.raft;
+    const soft = this.softState();
+    const hard = r.hardState();
+    return (
+      soft.role !== this.prevSoft.role ||
+      soft.leaderId !== this.prevSoft.leaderId ||
+      !sameHardState(hard, this.prevHard) ||
+      r.log.pendingSnapshot !== null ||
+      r.log.hasUnstable() ||
+      r.log.hasCommittedToApply() ||
+      r.msgs.length > 0 ||
+      r.msgsAfterPersist.length > 0 ||
+      r.readStates.length > 0 ||
+      r.hasPendingFlush()
+    );
+  }
+
+  /** Only one Ready may be outstanding: call advance(rd) before the next ready(). */
+  ready(): Ready {
+    assert(this.outstanding === null, 'ready() called before advance() of the previous Ready');
+    const r = this.raft;
+    r.flush();
+    const soft = this.softState();
+    const hard = r.hardState();
+    const softChanged = soft.role !== this.prevSoft.role || soft.leaderId !== this.prevSoft.leaderId;
+    const hardChanged = !sameHardState(hard, this.prevHard);
+    const entries = r.log.unstableEntries();
+    const snapshot = r.log.pendingSnapshot;
+    const committedEntries = r.log.committedToApply();
+    const rd: Ready = {
+      softState: softChanged ? soft : null,
+      hardState: hardChanged ? hard : null,
+      snapshot,
+      entries,
+      committedEntries,
+      messages: r.msgs,
+      messagesAfterPersist: r.msgsAfterPersist,
+      readStates: r.readStates,
+      mustSync: snapshot !== null || entries.length > 0 || (hardChanged && (hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote)),
+    };
+    // Accept the Ready: it is the driver's now.
+    r.msgs = [];
+    r.msgsAfterPersist = [];
+    r.readStates = [];
+    r.log.pendingSnapshot = null;
+    if (entries.length > 0) r.log.unstableFrom = (entries[entries.length - 1]!.index + 1) as Index;
+    if (committedEntries.length > 0) r.log.applying = committedEntries[committedEntries.length - 1]!.index;
+    this.prevSoft = soft;
+    if (hardChanged) this.prevHard = hard;
+    this.outstanding = { ready: rd, epoch: r.log.epoch };
+    return rd;
+  }
+
+  advance(rd: Ready): void {
+    const out = this.outstanding;
+    assert(out !== null && out.ready === rd, 'advance() of a Ready that is not the outstanding one');
+    this.outstanding = null;
+    const log = this.raft.log;
+    // Entries replaced while this Ready was being written are not what is on disk now.
+    if (out.epoch === log.epoch) {
+      if (rd.snapshot) log.persisted = Math.max(log.persisted, rd.snapshot.meta.index) as Index;
+      const last = rd.entries[rd.entries.length - 1];
+      if (last) log.persisted = Math.max(log.persisted, last.index) as Index;
+    }
+    if (rd.snapshot) log.applied = Math.max(log.applied, rd.snapshot.meta.index) as Index;
+    const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
+    if (lastApplied) log.applied = Math.max(log.applied, lastApplied.index) as Index;
+    this.raft.onPersisted();
+  }
+
+  status(): Status {
+    const r = this.raft;
+    const progress = new Map<NodeId, ProgressStatus>();
+    if (r.role === Role.Leader) {
+      for (const [id, pr] of r.progress) {
+        if (id === r.id) continue;
+        progress.set(id, { match: pr.match, next: pr.next, state: pr.state, recentActive: pr.recentActive });
+      }
+    }
+    return {
+      id: r.id,
+      term: r.term,
+      vote: r.vote,
+      role: r.role,
+      leaderId: r.leaderId,
+      commit: r.log.committed,
+      applied: r.log.applied,
+      lastIndex: r.log.lastIndex(),
+      firstIndex: r.log.firstIndex(),
+      voters: [...r.voters],
+      progress,
+    };
+  }
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }

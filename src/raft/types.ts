@@ -160,7 +160,7 @@ export interface Ready {
 /** Why a proposal or read was not accepted; the caller decides whether to retry elsewhere. */
 export type ProposeResult =
   | { readonly ok: true; readonly index: Index; readonly term: Term }
-  | { readonly ok: false; readonly reason: 'not-leader' | 'transferring' | 'too-large'; readonly leaderId: NodeId };
+  | { readonly ok: false; readonly reason: 'not-leader' | 'transferring'; readonly leaderId: NodeId };
 
 /** What survived on disk, handed to the core at start. */
 export interface RestoredState {
@@ -189,6 +189,4 @@ export interface RaftConfig {
   readonly maxInflightMsgs?: number;
   /** Bytes of entries in flight per follower (0 = unlimited). */
   readonly maxInflightBytes?: number;
-  /** Bytes of uncommitted entries the leader accepts before refusing proposals (0 = unlimited). */
-  readonly maxUncommittedBytes?: number;
 }
