@@ -1,0 +1,81 @@
+// One process per data directory: a LOCK file created exclusively, holding the owner's pid.
+// A lock whose pid is dead (crash, kill -9) is stale and taken over. Within one process the
+// locks held are remembered per file system, so a second open in the same process also fails.
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataDirLockedError } from './errors.js';
+import type { FsSeam } from './fs-seam.js';
+
+const LOCK_FILE = 'LOCK';
+const held = new WeakMap<FsSeam, Set<string>>();
+
+export interface DataDirLock {
+  release(): Promise<void>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else; still alive.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function errCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | null)?.code;
+}
+
+export async function acquireDataDirLock(fs: FsSeam, dir: string): Promise<DataDirLock> {
+  const key = resolve(dir);
+  const path = join(dir, LOCK_FILE);
+  let mine = held.get(fs);
+  if (!mine) held.set(fs, (mine = new Set()));
+  if (mine.has(key)) throw new DataDirLockedError(dir, process.pid);
+
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fs.createExclusive(path, Buffer.from(`${process.pid}\n`));
+      break;
+    } catch (err) {
+      if (errCode(err) !== 'EEXIST') throw err;
+    }
+    let owner = NaN;
+    try {
+      owner = Number.parseInt(Buffer.from(await fs.readFile(path)).toString('utf8'), 10);
+    } catch (err) {
+      if (errCode(err) === 'ENOENT') continue; // released meanwhile: try again
+      throw err;
+    }
+    // An empty LOCK may be one being written right now: give its writer a moment.
+    if (!Number.isSafeInteger(owner) && attempt < 3) {
+      await sleep(20);
+      continue;
+    }
+    // Our own pid without our own record is a previous incarnation that reused the pid.
+    if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      throw new DataDirLockedError(dir, owner);
+    }
+    if (attempt >= 5) throw new DataDirLockedError(dir, owner);
+    try {
+      await fs.unlink(path);
+    } catch (err) {
+      if (errCode(err) !== 'ENOENT') throw err;
+    }
+  }
+  mine.add(key);
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      mine.delete(key);
+      try {
+        await fs.unlink(path);
+      } catch (err) {
+        if (errCode(err) !== 'ENOENT') throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,85 @@
+// The only file-system calls storage makes. Everything goes through this seam so tests can
+// inject crashes, torn writes and I/O errors (see fault-fs.ts).
+import * as fsp from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+
+/** A file opened for appending: every write goes to the current end. */
+export interface AppendFile {
+  /** Append all of `data` (one write call for the caller; the seam loops on short writes). */
+  append(data: Uint8Array): Promise<void>;
+  /** fdatasync: the file's data and size are durable when this resolves. */
+  datasync(): Promise<void>;
+  /** Cut the file to `size` bytes; later appends continue from there. Durable after datasync. */
+  truncate(size: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface FsSeam {
+  /** Create `path` and its parents; no error if it exists. */
+  mkdir(path: string): Promise<void>;
+  readdir(path: string): Promise<string[]>;
+  readFile(path: string): Promise<Uint8Array>;
+  /** Open for appending, creating an empty file if missing; `truncate` empties it first. */
+  openAppend(path: string, options?: { truncate?: boolean }): Promise<AppendFile>;
+  /** Create a new file holding `data`; rejects with code EEXIST if it exists. Not synced. */
+  createExclusive(path: string, data: Uint8Array): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  /** fsync a directory so entries created, renamed or removed in it survive a crash. */
+  fsyncDir(path: string): Promise<void>;
+}
+
+class RealAppendFile implements AppendFile {
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly sync: boolean,
+  ) {}
+
+  async append(data: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) {
+      const { bytesWritten } = await this.fh.write(data, offset, data.length - offset);
+      offset += bytesWritten;
+    }
+  }
+
+  async datasync(): Promise<void> {
+    if (this.sync) await this.fh.datasync();
+  }
+
+  truncate(size: number): Promise<void> {
+    return this.fh.truncate(size);
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+/** The real file system. With `sync: false` every datasync/fsyncDir is skipped (tests only). */
+export function realFs(options: { sync?: boolean } = {}): FsSeam {
+  const sync = options.sync ?? true;
+  return {
+    async mkdir(path) {
+      await fsp.mkdir(path, { recursive: true });
+    },
+    readdir: (path) => fsp.readdir(path),
+    readFile: (path) => fsp.readFile(path),
+    async openAppend(path, opts) {
+      if (opts?.truncate) await fsp.writeFile(path, new Uint8Array(0));
+      return new RealAppendFile(await fsp.open(path, 'a'), sync);
+    },
+    createExclusive: (path, data) => fsp.writeFile(path, data, { flag: 'wx' }),
+    rename: (from, to) => fsp.rename(from, to),
+    unlink: (path) => fsp.unlink(path),
+    async fsyncDir(path) {
+      if (!sync) return;
+      const fh = await fsp.open(path, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    },
+  };
+}
