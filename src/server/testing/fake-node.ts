@@ -22,6 +22,8 @@ export class FakeNode implements RunningNode {
   proposeDelayMs = 0;
   readonly proposed: ProposedCommand[] = [];
   readBarriers = 0;
+  /** Every propose call, including those refused with NotLeaderError. */
+  proposeCalls = 0;
   peerUpgrades = 0;
   closed = false;
   private readonly data = new Map<string, KeyValue>();
@@ -44,6 +46,7 @@ export class FakeNode implements RunningNode {
   }
 
   async propose(cmd: Omit<KvCommand, 'time'>): Promise<KvResult> {
+    this.proposeCalls++;
     if (this.proposeError) throw this.proposeError;
     if (this.role !== 'leader') throw new NotLeaderError(this.leaderId, this.leaderAddress);
     if (this.proposeDelayMs > 0) await new Promise((r) => setTimeout(r, this.proposeDelayMs));
