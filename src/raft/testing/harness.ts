@@ -57,9 +57,13 @@ export class Cluster {
   /** Pairs that drop messages: "a->b". */
   readonly cut = new Set<string>();
   readonly trace: string[] = [];
+  /** Every message any node emitted, in order, with the Ready list it came in. */
+  readonly sent: Array<{ readonly msg: Message; readonly afterPersist: boolean }> = [];
+  /** Every Ready any node produced, in order. */
+  readonly readies: Array<{ readonly id: NodeId; readonly ready: Ready }> = [];
 
-  constructor(ids: string[], extra: Partial<RaftConfig> = {}) {
-    for (const id of ids) this.nodes.set(nodeId(id), new TestNode(nodeId(id), config(id, ids, extra)));
+  constructor(ids: string[], extra: Partial<RaftConfig> = {}, perNode: Record<string, Partial<RaftConfig>> = {}) {
+    for (const id of ids) this.nodes.set(nodeId(id), new TestNode(nodeId(id), config(id, ids, { ...extra, ...perNode[id] })));
   }
 
   get(id: string): TestNode {
@@ -71,19 +75,47 @@ export class Cluster {
   /** Run every node's Ready cycle once; returns whether anything happened. */
   processReady(): boolean {
     let any = false;
-    for (const n of this.nodes.values()) {
-      while (n.node.hasReady()) {
-        any = true;
-        const rd = n.node.ready();
-        this.inflight.push(...rd.messages);
-        n.persist(rd);
-        this.inflight.push(...rd.messagesAfterPersist);
-        n.applied.push(...rd.committedEntries);
-        for (const rs of rd.readStates) n.readStates.push({ index: rs.index, context: new TextDecoder().decode(rs.context) });
-        n.node.advance(rd);
-      }
+    for (const id of this.nodes.keys()) if (this.processReadyOf(id)) any = true;
+    return any;
+  }
+
+  /** Run one node's Ready cycle (persist at once) until it has nothing more; returns whether it had any. */
+  processReadyOf(id: string): boolean {
+    const n = this.get(id);
+    let any = false;
+    while (n.node.hasReady()) {
+      any = true;
+      const rd = n.node.ready();
+      this.readies.push({ id: n.id, ready: rd });
+      for (const msg of rd.messages) this.sent.push({ msg, afterPersist: false });
+      for (const msg of rd.messagesAfterPersist) this.sent.push({ msg, afterPersist: true });
+      this.inflight.push(...rd.messages);
+      n.persist(rd);
+      this.inflight.push(...rd.messagesAfterPersist);
+      n.applied.push(...rd.committedEntries);
+      for (const rs of rd.readStates) n.readStates.push({ index: rs.index, context: new TextDecoder().decode(rs.context) });
+      n.node.advance(rd);
     }
     return any;
+  }
+
+  /** Remove and return the in-flight messages matching `pred` (to drop, reorder or deliver them by hand). */
+  take(pred: (m: Message) => boolean): Message[] {
+    const taken = this.inflight.filter(pred);
+    this.inflight = this.inflight.filter((m) => !pred(m));
+    return taken;
+  }
+
+  /** Deliver (and remove) the in-flight messages matching `pred`, once, without processing Readies. */
+  deliverWhere(pred: (m: Message) => boolean): number {
+    const batch = this.take(pred);
+    for (const m of batch) this.deliver(m);
+    return batch.length;
+  }
+
+  /** Messages emitted since `from` (an index into `sent`) matching `pred`. */
+  sentSince(from: number, pred: (m: Message) => boolean = () => true): Message[] {
+    return this.sent.slice(from).map((s) => s.msg).filter(pred);
   }
 
   /** Deliver everything in flight (and what it causes) until quiet. */

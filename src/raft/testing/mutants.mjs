@@ -1,0 +1,60 @@
+// Mutation check for the core's rule tests: each mutant breaks one rule in a throw-away copy
+// of the compiled core (never in the source tree) and names the test file that must then fail.
+// Usage (after `npx tsc -p tsconfig.json`): node src/raft/testing/mutants.mjs [name-filter]
+// Prints one line per mutant: KILLED (test failed, good), SURVIVED (bad) or STALE (pattern gone).
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, symlinkSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+
+/** [name, file under dist/src/raft, find, replace, test files (under dist/src/raft), test name pattern?] */
+export const MUTANTS = [
+  // §5.1
+  ['5.1 higher term not adopted', 'raft.js', '            else {\n                this.becomeFollower(m.term, NONE);\n            }', '            else { }', ['election.test.js'], '§5.1 higher term'],
+  ['5.1 stale message processed', 'raft.js', "                this.send(this.msg(MessageType.MsgPreVoteResp, m.from, { reject: true }));\n            }\n            return;", "                this.send(this.msg(MessageType.MsgPreVoteResp, m.from, { reject: true }));\n            }\n", ['election.test.js'], '§5.1 stale|§5.2 votes from an older'],
+  // §5.2
+  ['5.2 majority = ceil(n/2)', 'quorum.js', 'Math.floor(voterCount / 2) + 1', 'Math.ceil(voterCount / 2)', ['election.test.js'], '§5.2 a candidate wins'],
+  ['5.2 majority = all', 'quorum.js', 'Math.floor(voterCount / 2) + 1', 'voterCount', ['election.test.js'], '§5.2 a candidate wins'],
+  ['5.2 vote twice per term', 'raft.js', '(this.vote === NONE && this.leaderId === NONE)', 'true', ['election.test.js'], '§5.2 at most one vote'],
+  ['5.2 vote resp before persist', 'raft.js', 'const SEND_BEFORE_PERSIST = new Set([', 'const SEND_BEFORE_PERSIST = new Set([MessageType.MsgVoteResp, ', ['election.test.js'], '§5.2 the vote is durable'],
+  ['5.2 vote not restored', 'raft.js', 'this.vote = restored.hardState.vote;', '', ['election.test.js'], '§5.2 at most one vote'],
+  ['5.2 timeout not randomized', 'raft.js', 'this.cfg.electionTicks + this.cfg.random(this.cfg.electionTicks)', 'this.cfg.electionTicks', ['election.test.js'], '§5.2 randomized'],
+  // §5.4.1
+  ['5.4.1 ignore last term', 'log.js', 'return lastTerm > myTerm || (lastTerm === myTerm && lastIndex >= this.lastIndex());', 'return lastIndex >= this.lastIndex();', ['election.test.js'], '§5.4.1'],
+  ['5.4.1 ignore length', 'log.js', 'return lastTerm > myTerm || (lastTerm === myTerm && lastIndex >= this.lastIndex());', 'return lastTerm >= myTerm;', ['election.test.js'], '§5.4.1'],
+];
+
+const root = resolve(new URL('../../..', import.meta.url).pathname);
+const filter = process.argv[2] ?? '';
+const work = mkdtempSync(join(tmpdir(), 'raft-mutants-'));
+try {
+  const distRaft = join(work, 'dist/src/raft');
+  mkdirSync(join(work, 'src/raft'), { recursive: true });
+  cpSync(join(root, 'dist/src/raft'), distRaft, { recursive: true });
+  symlinkSync(join(root, 'src/raft/testdata'), join(work, 'src/raft/testdata'));
+  symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'));
+  writeFileSync(join(work, 'package.json'), readFileSync(join(root, 'package.json')));
+  let bad = 0;
+  for (const [name, file, find, replace, tests, pattern] of MUTANTS) {
+    if (!name.includes(filter)) continue;
+    const path = join(distRaft, file);
+    const original = readFileSync(path, 'utf8');
+    const count = original.split(find).length - 1;
+    if (count !== 1) {
+      console.log(`STALE    ${name}: pattern found ${count} times in ${file}`);
+      bad++;
+      continue;
+    }
+    writeFileSync(path, original.replace(find, replace));
+    const args = ['--test', ...(pattern ? ['--test-name-pattern', pattern] : []), ...tests.map((t) => join(distRaft, t))];
+    const r = spawnSync(process.execPath, args, { cwd: work, encoding: 'utf8', timeout: 60_000 });
+    writeFileSync(path, original);
+    const failed = (r.stdout.match(/^# fail (\d+)/m)?.[1] ?? '0') !== '0' || r.status !== 0;
+    if (!failed) bad++;
+    const failing = [...r.stdout.matchAll(/^not ok \d+ - (.*)$/gm)].map((x) => x[1]).join('; ');
+    console.log(`${failed ? 'KILLED  ' : 'SURVIVED'} ${name}${failing ? `  <- ${failing}` : ''}`);
+  }
+  process.exitCode = bad === 0 ? 0 : 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
