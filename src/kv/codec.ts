@@ -32,12 +32,13 @@ const scratch = new ByteWriter(4096);
 const SCRATCH_KEEP_BYTES = 1 << 20;
 
 export function encodeCommand(cmd: KvCommand): Uint8Array {
-  assert(cmd.key.length > 0, 'KV command key must be non-empty');
-  assert(Number.isSafeInteger(cmd.time) && cmd.time >= 0, `KV command time must be a non-negative integer, got ${cmd.time}`);
+  // Plain ifs, not assert(cond, `...`): the message template would be built on every call.
+  if (cmd.key.length === 0) assert.fail('KV command key must be non-empty');
+  if (!Number.isSafeInteger(cmd.time) || cmd.time < 0) assert.fail(`KV command time must be a non-negative integer, got ${cmd.time}`);
   let flags = cmd.op === 'put' ? OP_PUT : OP_DEL;
   if (cmd.prevValue !== undefined) flags |= HAS_PREV_VALUE;
   if (cmd.prevRevision !== undefined) {
-    assert(Number.isSafeInteger(cmd.prevRevision) && cmd.prevRevision >= 0, `prevRevision must be a non-negative integer, got ${cmd.prevRevision}`);
+    if (!Number.isSafeInteger(cmd.prevRevision) || cmd.prevRevision < 0) assert.fail(`prevRevision must be a non-negative integer, got ${cmd.prevRevision}`);
     flags |= HAS_PREV_REVISION;
   }
   if (cmd.idempotencyKey !== undefined) flags |= HAS_IDEMPOTENCY_KEY;

@@ -68,7 +68,7 @@ export class KvStateMachine {
    * that is a bug or corruption upstream, and every replica would fail the same way.
    */
   apply(index: number, data: Uint8Array): KvResult | null {
-    assert(index > this.applied, `apply(${index}) after lastApplied ${this.applied}`);
+    if (index <= this.applied) assert.fail(`apply(${index}) after lastApplied ${this.applied}`);
     if (data.length === 0) {
       this.applied = index;
       return null;
@@ -78,7 +78,7 @@ export class KvStateMachine {
 
   /** Applies an already-decoded command (for tests and the simulator's reference model). */
   applyCommand(index: number, cmd: KvCommand): KvResult {
-    assert(index > this.applied, `apply(${index}) after lastApplied ${this.applied}`);
+    if (index <= this.applied) assert.fail(`apply(${index}) after lastApplied ${this.applied}`);
     this.applied = index;
     if (cmd.time > this.maxTime) this.maxTime = cmd.time;
     this.expireRecords();
@@ -145,7 +145,7 @@ export class KvStateMachine {
 
   /** Keys starting with `prefix`, ascending (JS string order), at most `limit` of them. */
   list(prefix: string, limit: number): KvListResult {
-    assert(Number.isInteger(limit) && limit >= 0, `list limit ${limit}`);
+    if (!Number.isInteger(limit) || limit < 0) assert.fail(`list limit ${limit}`);
     const { keys, more } = this.index.range(prefix, limit);
     const items = new Array<KeyValue>(keys.length);
     for (let i = 0; i < keys.length; i++) items[i] = this.data.get(keys[i]!)!;
