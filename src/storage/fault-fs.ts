@@ -64,7 +64,17 @@ export class FaultFs implements FsSeam {
   private readonly durableNames = new Map<string, Inode>();
   private readonly dirs = new Set<string>();
 
-  constructor(private readonly options: FaultFsOptions = {}) {}
+  constructor(private options: FaultFsOptions = {}) {}
+
+  /** Arm a fault relative to now: the `n`-th call from now (1 = the next one) fails with `code`. */
+  failIn(n: number, code = 'EIO'): void {
+    this.options = { ...this.options, failAtCall: this.calls + n, failCode: code };
+  }
+
+  /** Arm a crash relative to now: the `n`-th call from now is the crash point. */
+  crashIn(n: number): void {
+    this.options = { ...this.options, crashAtCall: this.calls + n };
+  }
 
   /** The machine after a power cut: what was durable, plus (if `tear`) a random prefix of each
    *  file's unsynced appended bytes. The new instance has no faults armed unless given. */

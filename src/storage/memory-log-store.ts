@@ -97,6 +97,11 @@ export class MemoryLogStore implements LogStore {
     this.closed = true;
   }
 
+  /** What a restart would read right now, without crashing (tests use it as an oracle). */
+  durableState(): RestoredState {
+    return restoredFrom({ ...this.durable, entries: [...this.durable.entries] });
+  }
+
   /** The power goes out: returns what a restart would read. The store is unusable afterwards. */
   crash(options: CrashOptions = {}): RestoredState {
     this.dead = true;
