@@ -22,6 +22,18 @@ export const MUTANTS = [
   // §5.4.1
   ['5.4.1 ignore last term', 'log.js', 'return lastTerm > myTerm || (lastTerm === myTerm && lastIndex >= this.lastIndex());', 'return lastIndex >= this.lastIndex();', ['election.test.js'], '§5.4.1'],
   ['5.4.1 ignore length', 'log.js', 'return lastTerm > myTerm || (lastTerm === myTerm && lastIndex >= this.lastIndex());', 'return lastTerm >= myTerm;', ['election.test.js'], '§5.4.1'],
+  ['5.1 stale leader not answered', 'raft.js', 'this.send(this.msg(MessageType.MsgAppResp, m.from));', '', ['election.test.js'], '§5.1 stale'],
+  // §5.3 and follower commit
+  ['5.3 prev term not checked', 'log.js', 'if (!this.matchTerm(prevIndex, prevTerm))', 'if (this.term(prevIndex) === undefined)', ['replication.test.js'], 'consistency check'],
+  ['5.3 conflicts not replaced', 'log.js', 'if (!this.matchTerm(e.index, e.term))', 'if (this.term(e.index) === undefined)', ['replication.test.js'], 'conflicting suffix'],
+  ['5.3 duplicate MsgApp truncates', 'log.js', 'const conflict = this.findConflict(entries);', 'const conflict = entries.length > 0 ? entries[0].index : 0;', ['replication.test.js'], 'not truncated'],
+  ['follower commit beyond verified', 'log.js', 'this.commitTo(Math.min(leaderCommit, lastNew));', 'this.commitTo(Math.min(leaderCommit, this.lastIndex()));', ['replication.test.js'], 'follower commit'],
+  ['heartbeat commit = leader commit', 'raft.js', 'const commit = Math.min(pr.match, this.log.committed);', 'const commit = this.log.committed;', ['replication.test.js'], 'heartbeat commit'],
+  ['no fast back-tracking', 'raft.js', 'if (pr.maybeDecrTo(m.index, hint)) {', 'if (pr.maybeDecrTo(m.index, m.index - 1)) {', ['replication.test.js'], 'fast back-tracking'],
+  // pipelining
+  ['inflight window unbounded', 'progress.js', 'return this.lastIndexes.length >= this.maxMsgs || (this.maxBytes > 0 && this.bytes >= this.maxBytes);', 'return false;', ['replication.test.js'], 'maxInflightMsgs'],
+  ['maxMsgBytes ignored', 'log.js', 'if (out.length > 0 && bytes > maxBytes)', 'if (false)', ['replication.test.js'], 'maxMsgBytes'],
+  ['broadcast per proposal', 'raft.js', '        this.pendingBroadcast = true;\n        return { ok: true', '        this.bcastAppend();\n        return { ok: true', ['replication.test.js'], 'burst'],
 ];
 
 const root = resolve(new URL('../../..', import.meta.url).pathname);
