@@ -359,3 +359,21 @@ describe('a follower', () => {
     leader.proposeDelayMs = 0;
   });
 });
+
+describe('graceful stop', () => {
+  test('counts in-flight requests so a stop can wait for them', async () => {
+    const node = new FakeNode('node1');
+    node.proposeDelayMs = 100;
+    const srv = await startTestServer(node);
+    try {
+      const pending = call(srv.url, 'PUT', '/kv/a', { value: 'v' });
+      await new Promise((r) => setTimeout(r, 40));
+      assert.equal(srv.server.inFlightRequests(), 1);
+      srv.server.close(); // no new connections; the in-flight request still completes
+      assert.equal((await pending).status, 200);
+      assert.equal(srv.server.inFlightRequests(), 0);
+    } finally {
+      await srv.close();
+    }
+  });
+});

@@ -41,7 +41,14 @@ type Route = 'kv_key' | 'kv' | 'debug' | 'cluster' | 'health' | 'metrics' | 'das
 
 const WRITE_PARAMS = ['prevValue', 'prevRevision'] as const;
 
-export function createApiServer(node: RunningNode, opts: ApiServerOptions = {}): http.Server {
+/** The server, plus what a graceful stop needs: server.close() alone would also wait for the
+ *  upgraded peer streams, which end only when the node closes. */
+export interface ApiServer extends http.Server {
+  /** Client requests received and not yet answered. */
+  inFlightRequests(): number;
+}
+
+export function createApiServer(node: RunningNode, opts: ApiServerOptions = {}): ApiServer {
   const maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
   const maxBodyBytes = opts.maxBodyBytes ?? 2 * maxValueBytes + 64 * 1024;
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? 30_000;
@@ -49,12 +56,15 @@ export function createApiServer(node: RunningNode, opts: ApiServerOptions = {}):
   const forwarder = new Forwarder(node.id, forwardTimeoutMs);
   const metrics = new HttpMetrics();
   const log = opts.logger;
+  let inFlight = 0;
 
   const server = http.createServer(
     { requestTimeout: bodyTimeoutMs, headersTimeout: Math.min(bodyTimeoutMs, 60_000), connectionsCheckingInterval: Math.max(50, Math.min(1_000, bodyTimeoutMs / 2)) },
     (req, res) => {
       const started = process.hrtime.bigint();
       const ctx = new RequestContext(req, res);
+      inFlight++;
+      res.on('close', () => inFlight--);
       res.on('finish', () => metrics.observe(req.method ?? '', ctx.route, res.statusCode, started));
       handle(ctx).catch((err: unknown) => answerError(ctx, err));
     },
@@ -64,7 +74,7 @@ export function createApiServer(node: RunningNode, opts: ApiServerOptions = {}):
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   server.on('close', () => forwarder.close());
-  return server;
+  return Object.assign(server, { inFlightRequests: () => inFlight });
 
   async function handle(ctx: RequestContext): Promise<void> {
     const { req } = ctx;

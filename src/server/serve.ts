@@ -1,31 +1,22 @@
 // `raftkv serve`: start one node, serve its HTTP API on one port, stop cleanly on SIGTERM/SIGINT.
 import net from 'node:net';
 import { pino } from 'pino';
-import type { NodeConfig, RunningNode } from '../node/types.js';
+import { startNode } from '../node/index.js';
 import { ConfigError, ensureDataDir, type ServeConfig } from './config.js';
 import { createApiServer } from './http-server.js';
 
 /** How long in-flight requests may take to finish after a stop signal before their connections are cut. */
 const DRAIN_MS = 10_000;
 
-type StartNode = (config: NodeConfig) => Promise<RunningNode>;
-
-// Loaded at run time so that this package builds while src/node is being written; the
-// contract is src/node/types.ts. Replace with a static import once src/node/index.ts exists.
-async function loadStartNode(): Promise<StartNode> {
-  const specifier: string = '../node/index.js';
-  const mod = (await import(specifier)) as { startNode?: StartNode };
-  if (typeof mod.startNode !== 'function') throw new Error('src/node/index.ts does not export startNode');
-  return mod.startNode;
-}
-
 export async function runServe(config: ServeConfig): Promise<void> {
-  // Lifecycle lines only (start, stop, failures) at info; LOG_LEVEL=warn silences them, debug adds more.
-  const log = pino({ level: process.env['LOG_LEVEL'] ?? 'info', base: { nodeId: config.node.id } });
+  // This logger writes lifecycle lines only (start, stop, failures), so 'info' stays quiet: one line
+  // per start, two per stop, nothing per request. LOG_LEVEL=warn silences them. The node's own
+  // logger (src/node/logger.ts) defaults to 'warn'. Both write JSON lines to stderr.
+  const log = pino({ level: process.env['LOG_LEVEL'] ?? 'info', base: { node: config.node.id } }, pino.destination(2));
   await ensureDataDir(config.node.dataDir);
   await assertPortFree(config.listenHost, config.listenPort);
 
-  const node = await (await loadStartNode())(config.node);
+  const node = await startNode(config.node);
   const server = createApiServer(node, { maxValueBytes: config.maxValueBytes, requestTimeoutMs: config.node.requestTimeoutMs, logger: log });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -44,12 +35,15 @@ export async function runServe(config: ServeConfig): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping: no new connections, finishing in-flight requests');
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-    const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
-    const idle = setInterval(() => server.closeIdleConnections(), 100);
-    await drained;
-    clearTimeout(cut);
-    clearInterval(idle);
+    // Stop accepting; answer what is in flight (the node still commits it); then close the node,
+    // which ends the peer streams that server.close() would otherwise wait for.
+    server.close();
+    const deadline = Date.now() + DRAIN_MS;
+    while (server.inFlightRequests() > 0 && Date.now() < deadline) {
+      server.closeIdleConnections();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    server.closeAllConnections();
     try {
       await node.close();
     } catch (err) {

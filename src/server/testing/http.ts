@@ -1,13 +1,12 @@
 // Helpers for HTTP-layer tests: a server on an ephemeral port, and raw-socket requests for
 // the malformed inputs that a well-behaved client library would refuse to send.
-import type http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RunningNode } from '../../node/types.js';
-import { createApiServer, type ApiServerOptions } from '../http-server.js';
+import { createApiServer, type ApiServer, type ApiServerOptions } from '../http-server.js';
 
 export interface TestServer {
-  readonly server: http.Server;
+  readonly server: ApiServer;
   readonly port: number;
   /** host:port, the form NotLeaderError carries. */
   readonly address: string;
