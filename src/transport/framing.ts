@@ -88,7 +88,8 @@ export class FrameDecoder {
         o += length;
         this.onFrame(payload);
       } else {
-        this.body = new Uint8Array(length);
+        // Not zero-filled: every byte is written before the payload is handed out.
+        this.body = Buffer.allocUnsafe(length);
         this.bodyHave = 0;
       }
     }

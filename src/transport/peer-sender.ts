@@ -35,8 +35,10 @@ interface ActiveSnapshot {
   offset: number;
 }
 
-/** Writes per flush before yielding to the event loop (a snapshot is at most this many chunks per turn). */
+/** Writes per flush before yielding to the event loop, so one busy peer cannot starve the others. */
 const WRITES_PER_TURN = 8;
+/** Snapshot chunks per flush: bounds the copying done in one turn (a few MiB) when the kernel keeps accepting. */
+const SNAPSHOT_CHUNKS_PER_TURN = 2;
 
 export class PeerSender {
   private state: State = 'idle';
@@ -100,10 +102,13 @@ export class PeerSender {
   flush(): void {
     const socket = this.socket;
     if (this.state !== 'connected' || socket === null || this.blocked) return;
+    let chunks = 0;
     for (let writes = 0; writes < WRITES_PER_TURN; writes++) {
       let ok: boolean;
       if (this.queue.length > 0) ok = this.writeMessages(socket);
-      else if (this.activeSnapshot !== null || this.pendingSnapshot !== null) ok = this.writeSnapshotFrame(socket);
+      else if ((this.activeSnapshot !== null || this.pendingSnapshot !== null) && chunks++ < SNAPSHOT_CHUNKS_PER_TURN) {
+        ok = this.writeSnapshotFrame(socket);
+      } else if (this.activeSnapshot !== null || this.pendingSnapshot !== null) break;
       else return;
       if (this.socket !== socket) return; // the write failed synchronously and tore the connection down
       if (!ok) {

@@ -142,7 +142,8 @@ export class InboundStream {
       throw new ProtocolError('undecodable snapshot header', { cause: err });
     }
     if (head.snapshot === null || head.snapshot.data.length !== 0) throw new ProtocolError('malformed snapshot header');
-    const pending = { head, data: total === 0 ? EMPTY : new Uint8Array(total), have: 0 };
+    // Not zero-filled: it is delivered only once every byte has been received.
+    const pending = { head, data: total === 0 ? EMPTY : Buffer.allocUnsafe(total), have: 0 };
     if (total === 0) this.deliverSnapshot(pending);
     else this.snapshot = pending;
   }
