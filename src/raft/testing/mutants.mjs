@@ -34,6 +34,14 @@ export const MUTANTS = [
   ['inflight window unbounded', 'progress.js', 'return this.lastIndexes.length >= this.maxMsgs || (this.maxBytes > 0 && this.bytes >= this.maxBytes);', 'return false;', ['replication.test.js'], 'maxInflightMsgs'],
   ['maxMsgBytes ignored', 'log.js', 'if (out.length > 0 && bytes > maxBytes)', 'if (false)', ['replication.test.js'], 'maxMsgBytes'],
   ['broadcast per proposal', 'raft.js', '        this.pendingBroadcast = true;\n        return { ok: true', '        this.bcastAppend();\n        return { ok: true', ['replication.test.js'], 'burst'],
+  // §5.4.2
+  ['5.4.2 commit earlier-term entries by counting', 'raft.js', 'if (this.log.term(ci) !== this.term)', 'if (false)', ['commit.test.js'], 'Figure 8'],
+  ['no no-op on election', 'raft.js', 'this.appendEntry(new Uint8Array(0));', '', ['commit.test.js'], 'no-op'],
+  // durability
+  ['MsgAppResp before persist', 'raft.js', 'const SEND_BEFORE_PERSIST = new Set([', 'const SEND_BEFORE_PERSIST = new Set([MessageType.MsgAppResp, ', ['durability.test.js'], 'only in messagesAfterPersist'],
+  ['MsgVote before persist', 'raft.js', 'const SEND_BEFORE_PERSIST = new Set([', 'const SEND_BEFORE_PERSIST = new Set([MessageType.MsgVote, ', ['durability.test.js'], 'only in messagesAfterPersist'],
+  ['MsgVoteResp before persist', 'raft.js', 'const SEND_BEFORE_PERSIST = new Set([', 'const SEND_BEFORE_PERSIST = new Set([MessageType.MsgVoteResp, ', ['durability.test.js'], 'only in messagesAfterPersist'],
+  ['leader self-ack before advance', 'raft.js', 'const e = this.appendEntry(data);', 'const e = this.appendEntry(data); this.progress.get(this.id).maybeUpdate(e.index);', ['durability.test.js'], 'counts itself'],
 ];
 
 const root = resolve(new URL('../../..', import.meta.url).pathname);

@@ -1,0 +1,45 @@
+// The Ready contract (types.ts): what depends on durable state leaves only after persistence;
+// the leader counts its own copy in the commit quorum only once advance() says it is on disk.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Cluster } from './testing/harness.js';
+import { MessageType, messageTypeName, nodeId } from './types.js';
+
+test('durability: MsgVote, MsgVoteResp and MsgAppResp are only in messagesAfterPersist; MsgApp may leave before', () => {
+  const c = new Cluster(['a', 'b', 'c'], { preVote: false });
+  c.elect('a');
+  c.isolate('c');
+  for (let i = 0; i < 5; i++) c.propose('a', `x${i}`);
+  c.stabilize();
+  c.heal();
+  c.tick('a');
+  c.stabilize(); // c rejects, is probed, catches up
+  c.tickAll(30); // elections and votes in later terms too
+  c.stabilize();
+  const mustWait = [MessageType.MsgVote, MessageType.MsgVoteResp, MessageType.MsgAppResp];
+  for (const t of mustWait) {
+    const all = c.sent.filter((s) => s.msg.type === t);
+    assert.ok(all.length > 0, `scenario produced ${messageTypeName(t)}`);
+    const early = all.filter((s) => !s.afterPersist);
+    assert.equal(early.length, 0, `${messageTypeName(t)} must wait for persistence`);
+  }
+  assert.ok(c.sent.some((s) => s.msg.type === MessageType.MsgAppResp && s.msg.reject), 'rejections too');
+  assert.ok(c.sent.some((s) => s.msg.type === MessageType.MsgApp && !s.afterPersist), 'the leader\'s MsgApp goes out with the write');
+});
+
+test('durability (10.2.1): the leader counts itself in the commit quorum only after advance() of the Ready carrying the entry', () => {
+  const c = new Cluster(['a', 'b', 'c'], { preVote: false, checkQuorum: false });
+  c.elect('a');
+  c.isolate('c');
+  const a = c.get('a').node;
+  assert.equal(c.propose('a', 'x').ok, true);
+  const rd = a.ready(); // written "in parallel" with sending: not advanced yet
+  assert.deepEqual(rd.entries.map((e) => e.index), [2]);
+  for (const m of rd.messages) c.deliver(m);
+  c.processReadyOf('b');
+  assert.equal(c.deliverWhere((m) => m.to === 'a' && m.type === MessageType.MsgAppResp), 1);
+  assert.equal(a.status().progress.get(nodeId('b'))!.match, 2);
+  assert.equal(a.status().commit, 1, 'only b holds entry 2 durably: 1 of 3');
+  a.advance(rd);
+  assert.equal(a.status().commit, 2, 'a\'s own durable copy completes the quorum');
+});
