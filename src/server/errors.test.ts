@@ -10,11 +10,11 @@ import { codesBeyondSharedContract, statusOfCode, type ErrorCode } from './error
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const sharedApi = join(repoRoot, '..', 'shared', 'API.md');
 
-/** Rows of the "## Errors" table: `| 400 | `CODE` | ... |`. */
+/** Rows of the "Errors" section's table: `| 400 | `CODE` | ... |`. */
 function errorTable(markdown: string): Map<string, number> {
-  const section = markdown.split(/^## Errors\s*$/m)[1] ?? '';
+  const section = markdown.split(/^#{2,3} Errors\s*$/m)[1] ?? '';
   const rows = new Map<string, number>();
-  for (const m of section.split(/^## /m)[0]!.matchAll(/^\|\s*(\d{3})\s*\|\s*`([A-Z_]+)`\s*\|/gm)) {
+  for (const m of section.split(/^#{1,3} /m)[0]!.matchAll(/^\|\s*(\d{3})\s*\|\s*`([A-Z_]+)`\s*\|/gm)) {
     rows.set(m[2]!, Number(m[1]));
   }
   return rows;
