@@ -43,14 +43,17 @@ export async function acquireDataDirLock(fs: FsSeam, dir: string): Promise<DataD
     }
     let owner = NaN;
     try {
-      owner = Number.parseInt(Buffer.from(await fs.readFile(path)).toString('utf8'), 10);
+      // Only "<pid>\n" counts: a torn LOCK (power cut while writing it) must not name pid 1.
+      const m = /^(\d+)\n$/.exec(Buffer.from(await fs.readFile(path)).toString('utf8'));
+      if (m) owner = Number(m[1]);
     } catch (err) {
       if (errCode(err) === 'ENOENT') continue; // released meanwhile: try again
       throw err;
     }
-    // An empty LOCK may be one being written right now: give its writer a moment.
-    if (!Number.isSafeInteger(owner) && attempt < 3) {
-      await sleep(20);
+    // An empty LOCK may be one being written right now (create and write are two steps):
+    // give its writer a moment, once. After that it is a torn LOCK from a power cut.
+    if (!Number.isSafeInteger(owner) && attempt === 0) {
+      await sleep(5);
       continue;
     }
     // Our own pid without our own record is a previous incarnation that reused the pid.
