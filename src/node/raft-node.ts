@@ -314,6 +314,8 @@ export class RaftNode implements RunningNode {
     this.proposals.failAll(new TimeoutError('node shut down before the write was confirmed; its outcome is unknown'));
     this.reads.failAll(new UnavailableError('node is shutting down'));
     while (this.busy) await new Promise((r) => setImmediate(r));
+    // Let the last messages (a TimeoutNow to our successor) leave before the sockets close.
+    await this.transport.flushed(500);
     await this.transport.close();
     await this.store.close();
     this.metrics.unbind();
