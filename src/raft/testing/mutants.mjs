@@ -42,6 +42,25 @@ export const MUTANTS = [
   ['MsgVote before persist', 'raft.js', 'const SEND_BEFORE_PERSIST = new Set([', 'const SEND_BEFORE_PERSIST = new Set([MessageType.MsgVote, ', ['durability.test.js'], 'only in messagesAfterPersist'],
   ['MsgVoteResp before persist', 'raft.js', 'const SEND_BEFORE_PERSIST = new Set([', 'const SEND_BEFORE_PERSIST = new Set([MessageType.MsgVoteResp, ', ['durability.test.js'], 'only in messagesAfterPersist'],
   ['leader self-ack before advance', 'raft.js', 'const e = this.appendEntry(data);', 'const e = this.appendEntry(data); this.progress.get(this.id).maybeUpdate(e.index);', ['durability.test.js'], 'counts itself'],
+  // pre-vote, check-quorum, lease
+  ['9.6 no pre-vote', 'raft.js', 'if (this.cfg.preVote && !transfer) {', 'if (false) {', ['prevote.test.js'], '9.6'],
+  ['6.2 no check-quorum', 'raft.js', 'if (this.cfg.checkQuorum && !this.quorumActive()) {', 'if (false) {', ['prevote.test.js'], '6.2'],
+  ['4.2.3 no lease', 'raft.js', 'if (!transfer && inLease)', 'if (false)', ['prevote.test.js'], '4.2.3'],
+  // ReadIndex
+  ['6.4 read before term commit', 'raft.js', 'this.readOnly.add(read, this.termCommitted());', 'this.readOnly.add(read, true);', ['read-index.test.js'], 'own term'],
+  ['6.4 read quorum of 1', 'quorum.js', 'return n >= majority(voters.length);', 'return n >= 1;', ['read-index.test.js'], 'heartbeat quorum'],
+  ['6.4 one round per read', 'raft.js', '        if (this.readOnly.hasQueued())\n            this.pendingBroadcast = true;\n    }\n    releaseRead', '        if (this.readOnly.hasQueued()) {\n            this.pendingBroadcast = true; this.flush(); }\n    }\n    releaseRead', ['read-index.test.js'], 'ONE heartbeat'],
+  ['6.4 follower drops ReadIndexResp', 'raft.js', 'this.readStates.push({ index: m.index, context: m.context });', '', ['read-index.test.js'], 'follower'],
+  ['6.4 local read without confirmation', 'raft.js', 'this.readOnly.add(read, this.termCommitted());', 'if (this.termCommitted()) { this.releaseRead(read.from, read.context, this.log.committed); return; } this.readOnly.add(read, false);', ['read-index.test.js'], 'partitioned'],
+  // transfer
+  ['3.10 TimeoutNow before caught up', 'raft.js', 'if (pr.match === this.log.lastIndex())\n            this.send', 'if (true)\n            this.send', ['transfer.test.js'], 'caught up'],
+  ['3.10 target uses pre-vote', 'raft.js', 'this.campaign(true);', 'this.campaign();', ['transfer.test.js'], 'without pre-vote'],
+  ['3.10 proposals during transfer', 'raft.js', "if (this.leadTransferee !== NONE)\n            return { ok: false, reason: 'transferring', leaderId: this.leaderId };", '', ['transfer.test.js'], 'refused'],
+  ['3.10 transfer never abandoned', 'raft.js', '            this.leadTransferee = NONE;\n        }', '        }', ['transfer.test.js'], 'abandoned'],
+  // snapshots
+  ['snapshot commit not moved', 'log.js', 'this.committed = snapshot.meta.index;', '', ['snapshot.test.js'], 'MsgSnap'],
+  ['restart forgets commit', 'log.js', 'this.committed = Math.max(committed, this.snapIndex);', 'this.committed = this.snapIndex;', ['snapshot.test.js'], 'restarted'],
+  ['lost MsgSnap not retried', 'raft.js', '> 2 * this.cfg.electionTicks)\n                pr.becomeProbe();', '> 2 * this.cfg.electionTicks)\n                { }', ['snapshot.test.js'], 'lost'],
 ];
 
 const root = resolve(new URL('../../..', import.meta.url).pathname);
