@@ -11,7 +11,8 @@ const NODES = [
 ] as const;
 const HOST = '127.0.0.1';
 const HEALTH_DEADLINE_MS = 30_000;
-const KILL_AFTER_MS = 5_000;
+/** Longer than a node's own drain (request timeout + 1 s) plus closing its log. */
+const KILL_AFTER_MS = 8_000;
 
 const cli = fileURLToPath(new URL('../src/client/cli.js', import.meta.url));
 const peers = NODES.map((n) => `${n.id}=${HOST}:${n.port}`).join(',');

@@ -5,8 +5,6 @@ import { startNode } from '../node/index.js';
 import { ConfigError, ensureDataDir, type ServeConfig } from './config.js';
 import { createApiServer } from './http-server.js';
 
-/** How long in-flight requests may take to finish after a stop signal before their connections are cut. */
-const DRAIN_MS = 10_000;
 
 export async function runServe(config: ServeConfig): Promise<void> {
   // This logger writes lifecycle lines only (start, stop, failures), so 'info' stays quiet: one line
@@ -38,7 +36,8 @@ export async function runServe(config: ServeConfig): Promise<void> {
     // Stop accepting; answer what is in flight (the node still commits it); then close the node,
     // which ends the peer streams that server.close() would otherwise wait for.
     server.close();
-    const deadline = Date.now() + DRAIN_MS;
+    // In-flight requests end within their own timeout; a little more and their connections are cut.
+    const deadline = Date.now() + config.node.requestTimeoutMs + 1_000;
     while (server.inFlightRequests() > 0 && Date.now() < deadline) {
       server.closeIdleConnections();
       await new Promise((r) => setTimeout(r, 20));
