@@ -130,8 +130,12 @@ export class Cluster {
     throw new Error('cluster did not stabilize');
   }
 
+  /** A test's message filter: messages for which it returns true are lost. */
+  drop: ((m: Message) => boolean) | null = null;
+
   deliver(m: Message): void {
     if (this.cut.has(`${m.from}->${m.to}`)) return;
+    if (this.drop?.(m)) return;
     const n = this.nodes.get(m.to);
     if (!n) return;
     this.trace.push(`${m.from}->${m.to} ${messageTypeName(m.type)} t${m.term} i${m.index} lt${m.logTerm} c${m.commit}${m.reject ? ' reject' : ''}${m.entries.length ? ` +${m.entries.length}` : ''}`);
