@@ -45,6 +45,7 @@ const FAILOVER: Metric[] = [
 
 const CATCH_UP: Metric[] = [
   { label: 'restart to caught up ms', value: (c) => c.catchUpMs, digits: 0 },
+  { label: 'first answer to caught up ms', value: (c) => c.catchUpAfterStartMs, digits: 0 },
   { label: 'entries behind', value: (c) => c.catchUpEntries, digits: 0, noRatio: true },
   { label: 'load ops/s (2 of 3 up)', value: (c) => c.opsPerSec, digits: 0 },
   { label: 'cluster CPU % of a core', value: (c) => c.clusterCpuPct, digits: 0 },

@@ -57,6 +57,8 @@ export interface Cell {
   readonly ackedWrites?: number;
   readonly lostWrites?: number;
   readonly catchUpMs?: number;
+  /** From the restarted member's first status answer (process up) to caught up. */
+  readonly catchUpAfterStartMs?: number;
   readonly catchUpEntries?: number;
   readonly notes?: string[];
 }
@@ -297,6 +299,7 @@ async function runCatchUp(ctx: WorkloadContext): Promise<Cell> {
     loadgenCpuPct: (load.loadgenMs * 100) / r.measuredMs,
     clusterCpuMsPerOp: r.ops ? load.clusterMs / r.ops : NaN,
     catchUpMs: caughtUpMs,
+    catchUpAfterStartMs: caughtUpMs - firstAnswerMs,
     catchUpEntries: target - followerBefore.appliedIndex,
     leaderChanged: !sameLeader(leader, after),
     notes: [
