@@ -7,7 +7,9 @@ import { DataDirLockedError } from './errors.js';
 import type { FsSeam } from './fs-seam.js';
 
 const LOCK_FILE = 'LOCK';
-const held = new WeakMap<FsSeam, Set<string>>();
+const held = new WeakMap<object, Set<string>>();
+/** Every seam over the real disk (with or without fsync) shares this registry. */
+const REAL_DISK = {};
 
 export interface DataDirLock {
   release(): Promise<void>;
@@ -30,8 +32,9 @@ function errCode(err: unknown): string | undefined {
 export async function acquireDataDirLock(fs: FsSeam, dir: string): Promise<DataDirLock> {
   const key = resolve(dir);
   const path = join(dir, LOCK_FILE);
-  let mine = held.get(fs);
-  if (!mine) held.set(fs, (mine = new Set()));
+  const scope = fs.realDisk ? REAL_DISK : fs;
+  let mine = held.get(scope);
+  if (!mine) held.set(scope, (mine = new Set()));
   if (mine.has(key)) throw new DataDirLockedError(dir, process.pid);
 
   for (let attempt = 0; ; attempt++) {

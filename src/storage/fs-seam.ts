@@ -15,6 +15,8 @@ export interface AppendFile {
 }
 
 export interface FsSeam {
+  /** True for seams over the machine's real disk: they share one in-process lock registry. */
+  readonly realDisk?: boolean;
   /** Create `path` and its parents; no error if it exists. */
   mkdir(path: string): Promise<void>;
   readdir(path: string): Promise<string[]>;
@@ -56,10 +58,20 @@ class RealAppendFile implements AppendFile {
   }
 }
 
-/** The real file system. With `sync: false` every datasync/fsyncDir is skipped (tests only). */
+const realSeams = new Map<boolean, FsSeam>();
+
+/** The real file system. With `sync: false` every datasync/fsyncDir is skipped (tests only).
+ *  One instance per setting: the data-dir lock remembers in-process holders per seam. */
 export function realFs(options: { sync?: boolean } = {}): FsSeam {
   const sync = options.sync ?? true;
+  let seam = realSeams.get(sync);
+  if (!seam) realSeams.set(sync, (seam = makeRealFs(sync)));
+  return seam;
+}
+
+function makeRealFs(sync: boolean): FsSeam {
   return {
+    realDisk: true,
     async mkdir(path) {
       await fsp.mkdir(path, { recursive: true });
     },
