@@ -61,6 +61,11 @@ export const MUTANTS = [
   ['snapshot commit not moved', 'log.js', 'this.committed = snapshot.meta.index;', '', ['snapshot.test.js'], 'MsgSnap'],
   ['restart forgets commit', 'log.js', 'this.committed = Math.max(committed, this.snapIndex);', 'this.committed = this.snapIndex;', ['snapshot.test.js'], 'restarted'],
   ['lost MsgSnap not retried', 'raft.js', '> 2 * this.cfg.electionTicks)\n                pr.becomeProbe();', '> 2 * this.cfg.electionTicks)\n                { }', ['snapshot.test.js'], 'lost'],
+  // quorum.ts
+  ['quorum: majority ceil', 'quorum.js', 'Math.floor(voterCount / 2) + 1', 'Math.ceil(voterCount / 2)', ['quorum.test.js']],
+  ['quorum: ascending sort', 'quorum.js', '.sort((a, b) => b - a)', '.sort((a, b) => a - b)', ['quorum.test.js']],
+  ['quorum: pending off by one', 'quorum.js', 'if (granted + missing >= q)', 'if (granted + missing > q)', ['quorum.test.js']],
+  ['quorum: non-voters counted', 'quorum.js', 'const matches = voters.map((id) => matchOf(id) ?? 0)', 'const matches = [...voters, "outsider"].map((id) => matchOf(id) ?? 0)', ['quorum.test.js']],
 ];
 
 const root = resolve(new URL('../../..', import.meta.url).pathname);
