@@ -20,7 +20,9 @@ import {
   NotLeaderError,
   TimeoutError,
   UnavailableError,
+  type Leadership,
   type MemberInfo,
+  type ProposedCommand,
   type NodeConfig,
   type NodeStatus,
   type RunningNode,
@@ -231,7 +233,7 @@ export class RaftNode implements RunningNode {
 
   // ------------------------------------------------------------------ KvNode
 
-  async propose(cmd: Omit<KvCommand, 'time'>, timeoutMs = this.config.requestTimeoutMs): Promise<KvResult> {
+  async propose(cmd: ProposedCommand, timeoutMs = this.config.requestTimeoutMs): Promise<KvResult> {
     if (this.closing || this.closed) throw new UnavailableError('node is shutting down');
     const data = encodeCommand({ ...cmd, time: Date.now() } as KvCommand);
     const r = this.raw.propose(data);
@@ -253,6 +255,10 @@ export class RaftNode implements RunningNode {
     }
     this.schedule();
     return promise;
+  }
+
+  leadership(): Leadership {
+    return { role: this.role, leaderId: this.leaderId === NONE ? null : this.leaderId, term: this.term };
   }
 
   get(key: string): KeyValue | undefined {

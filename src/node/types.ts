@@ -47,12 +47,23 @@ export class TimeoutError extends Error {
   constructor(message: string, options?: { cause?: unknown }) { super(message, options); }
 }
 
+/** A command as a client submits it: the node stamps `time` when proposing. */
+export type ProposedCommand = KvCommand extends infer C ? (C extends KvCommand ? Omit<C, 'time'> : never) : never;
+
+/** What every response header needs, cheap enough to ask on every request. */
+export interface Leadership {
+  readonly role: Role;
+  readonly leaderId: NodeId | null;
+  readonly term: Term;
+}
+
 export interface KvNode {
   readonly id: NodeId;
+  leadership(): Leadership;
   /** Commit and apply a command through this node (which must be the leader, else NotLeaderError).
    *  Resolves with the state machine's result once applied here. Rejects with UnavailableError
    *  (not applied) or TimeoutError (unknown) after `timeoutMs`. */
-  propose(cmd: Omit<KvCommand, 'time'>, timeoutMs?: number): Promise<KvResult>;
+  propose(cmd: ProposedCommand, timeoutMs?: number): Promise<KvResult>;
   /** Linearizable read point (ReadIndex, 6.4); works on followers. Resolves when the local state
    *  machine reflects every write committed before the call. */
   readBarrier(timeoutMs?: number): Promise<void>;

@@ -2,8 +2,8 @@
 // Upgrade hook that hands /raft/peer connections to the node's transport.
 import http from 'node:http';
 import type { Logger } from 'pino';
-import type { KvCommand, KvResult } from '../kv/command.js';
-import { NotLeaderError, TimeoutError, UnavailableError, type RunningNode } from '../node/types.js';
+import type { KvResult } from '../kv/command.js';
+import { NotLeaderError, TimeoutError, UnavailableError, type ProposedCommand, type RunningNode } from '../node/types.js';
 import { ApiError, timedOut, unavailable } from './errors.js';
 import { ClientAbortedError, readBody } from './body.js';
 import { FORWARDED_BY_HEADER, Forwarder, type ForwardedAnswer } from './forward.js';
@@ -31,11 +31,6 @@ export interface ApiServerOptions {
   readonly logger?: Logger;
 }
 
-/** A write as the node's propose() takes it. Spelled out because `Omit<KvCommand, 'time'>`
- *  does not distribute over the union and so drops `value` (see the report on src/node/types.ts). */
-type ProposedCommand =
-  | Omit<Extract<KvCommand, { op: 'put' }>, 'time'>
-  | Omit<Extract<KvCommand, { op: 'del' }>, 'time'>;
 
 type Route = 'kv_key' | 'kv' | 'debug' | 'cluster' | 'health' | 'metrics' | 'dashboard' | 'unknown';
 
@@ -236,7 +231,7 @@ export function createApiServer(node: RunningNode, opts: ApiServerOptions = {}):
   // --- answers --------------------------------------------------------------------------
 
   function stampNodeHeaders(ctx: RequestContext): void {
-    const s = node.status();
+    const s = node.leadership();
     ctx.res.setHeader('x-raft-node', node.id);
     if (s.leaderId !== null) ctx.res.setHeader('x-raft-leader', s.leaderId);
     if (s.term > 0) ctx.res.setHeader('x-raft-term', String(s.term));

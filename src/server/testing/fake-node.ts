@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { KeyValue, KvCommand, KvResult } from '../../kv/command.js';
-import { NotLeaderError, type NodeStatus, type RunningNode } from '../../node/types.js';
+import { NotLeaderError, type Leadership, type NodeStatus, type RunningNode } from '../../node/types.js';
 import { index, nodeId, term, type NodeId, type Role } from '../../raft/types.js';
 
 type ProposedCommand = Omit<Extract<KvCommand, { op: 'put' }>, 'time'> | Omit<Extract<KvCommand, { op: 'del' }>, 'time'>;
@@ -89,6 +89,11 @@ export class FakeNode implements RunningNode {
   list(prefix: string, limit: number): { items: KeyValue[]; more: boolean } {
     const matching = [...this.data.values()].filter((kv) => kv.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return { items: matching.slice(0, limit), more: matching.length > limit };
+  }
+
+  leadership(): Leadership {
+    const s = this.status();
+    return { role: s.state, leaderId: s.leaderId, term: s.term };
   }
 
   status(): NodeStatus {
