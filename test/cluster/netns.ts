@@ -6,7 +6,7 @@
 // each peer it must not reach drops those packets silently (like a pulled cable: no RST,
 // no ICMP, TCP just retransmits). Routes to the bridge address (the test process) stay, so
 // a test can still talk to both sides of a partition. Only `ip` (iproute2) is needed.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 
 export interface NetnsNode {
   /** Namespace name, unique per run (contains the pid). */
@@ -29,6 +29,23 @@ function ip(args: string[]): string {
     const e = err as { stderr?: string };
     throw new NetnsError(`ip ${args.join(' ')} failed: ${e.stderr?.trim() ?? String(err)}`, { cause: err });
   }
+}
+
+function split(k: string): [number, number] {
+  const [a, b] = k.split('>').map(Number);
+  return [a!, b!];
+}
+
+/** Runs `ip -n ns -batch -` with the given commands, without blocking the event loop. */
+function ipBatch(ns: string, lines: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('ip', ['-n', ns, '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new NetnsError(`ip -n ${ns} -batch failed (${code}): ${err.trim()} for ${lines.join('; ')}`))));
+    p.stdin.end(lines.join('\n') + '\n');
+  });
 }
 
 /** Why namespaces cannot be used here, or null when they can (probes by creating one). */
@@ -104,53 +121,46 @@ export class NetnsLab {
     });
   }
 
-  private key(a: number, b: number): string {
-    return `${a}>${b}`;
-  }
-
-  /** Drops packets from node a to node b (indices). One direction only. */
-  private block(a: number, b: number): void {
-    const k = this.key(a, b);
-    if (this.cut.has(k)) return;
-    ip(['-n', this.nodes[a]!.ns, 'route', 'add', 'blackhole', `${this.nodes[b]!.host}/32`]);
-    this.cut.add(k);
-  }
-
-  private unblock(a: number, b: number): void {
-    const k = this.key(a, b);
-    if (!this.cut.has(k)) return;
-    ip(['-n', this.nodes[a]!.ns, 'route', 'del', 'blackhole', `${this.nodes[b]!.host}/32`]);
-    this.cut.delete(k);
-  }
-
   /**
    * Splits the nodes into groups (indices): traffic flows only within a group. Nodes not
-   * named in any group are each alone. Replaces any earlier partition.
+   * named in any group are each alone. Replaces any earlier partition. Asynchronous (one
+   * `ip -batch` per namespace, in parallel) so a test's clients keep running meanwhile.
    */
-  partition(groups: ReadonlyArray<readonly number[]>): void {
+  async partition(groups: ReadonlyArray<readonly number[]>): Promise<void> {
     const groupOf = new Map<number, number>();
     groups.forEach((g, gi) => g.forEach((i) => groupOf.set(i, gi)));
+    const want = new Set<string>();
     for (let a = 0; a < this.size; a++) {
       for (let b = 0; b < this.size; b++) {
-        if (a === b) continue;
         const ga = groupOf.get(a);
-        const together = ga !== undefined && ga === groupOf.get(b);
-        if (together) this.unblock(a, b);
-        else this.block(a, b);
+        if (a !== b && (ga === undefined || ga !== groupOf.get(b))) want.add(`${a}>${b}`);
       }
     }
+    await this.apply(want);
   }
 
   /** Cuts node i off from every other node. */
-  isolate(i: number): void {
-    this.partition([Array.from({ length: this.size }, (_, j) => j).filter((j) => j !== i)]);
+  isolate(i: number): Promise<void> {
+    return this.partition([Array.from({ length: this.size }, (_, j) => j).filter((j) => j !== i)]);
   }
 
-  heal(): void {
-    for (const k of [...this.cut]) {
-      const [a, b] = k.split('>').map(Number) as [number, number];
-      this.unblock(a, b);
-    }
+  heal(): Promise<void> {
+    return this.apply(new Set());
+  }
+
+  /** Makes the set of cut directed links `a>b` equal `want`. */
+  private async apply(want: ReadonlySet<string>): Promise<void> {
+    const lines = new Map<number, string[]>();
+    const add = (a: number, line: string): void => {
+      const l = lines.get(a) ?? [];
+      l.push(line);
+      lines.set(a, l);
+    };
+    for (const k of this.cut) if (!want.has(k)) { const [a, b] = split(k); add(a, `route del blackhole ${this.nodes[b]!.host}/32`); }
+    for (const k of want) if (!this.cut.has(k)) { const [a, b] = split(k); add(a, `route add blackhole ${this.nodes[b]!.host}/32`); }
+    await Promise.all([...lines].map(([a, l]) => ipBatch(this.nodes[a]!.ns, l)));
+    this.cut.clear();
+    for (const k of want) this.cut.add(k);
   }
 
   describe(): string {

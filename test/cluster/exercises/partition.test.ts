@@ -50,7 +50,7 @@ describe('exercise 3: network partitions with five nodes in network namespaces',
     const followers = cluster.nodes.filter((n) => n !== leader);
     const minority = followers.slice(0, 2);
     const majority = cluster.nodes.filter((n) => !minority.includes(n));
-    lab.partition([majority.map(indexOf), minority.map(indexOf)]);
+    await lab.partition([majority.map(indexOf), minority.map(indexOf)]);
     console.log(`partition a: majority ${majority.map((n) => n.spec.id)} | minority ${minority.map((n) => n.spec.id)} (${lab.describe()})`);
 
     // The majority keeps committing, through any of its nodes.
@@ -70,7 +70,7 @@ describe('exercise 3: network partitions with five nodes in network namespaces',
     const majorityCommit = (await debug(leader)).commitIndex;
     for (const n of minority) assert.ok((await debug(n)).commitIndex < majorityCommit, `${n.spec.id} commit index moved past the cut`);
 
-    lab.heal();
+    await lab.heal();
     await waitConverged(cluster.nodes, 20_000);
     const dumps = await Promise.all(cluster.nodes.map((n) => dumpLocal(n)));
     for (const d of dumps.slice(1)) assert.deepEqual(d, dumps[0], 'all five agree');
@@ -83,7 +83,7 @@ describe('exercise 3: network partitions with five nodes in network namespaces',
     const { cluster, lab } = env;
     const oldLeader = await cluster.waitForLeader();
     const others = cluster.nodes.filter((n) => n !== oldLeader);
-    lab.isolate(indexOf(oldLeader));
+    await lab.isolate(indexOf(oldLeader));
     const cutAt = performance.now();
     console.log(`partition b: ${oldLeader.spec.id} (leader) alone | ${others.map((n) => n.spec.id)}`);
 
@@ -103,7 +103,7 @@ describe('exercise 3: network partitions with five nodes in network namespaces',
     const view = await debug(oldLeader);
     console.log(`${oldLeader.spec.id} (cut-off old leader): PUT -> ${put}; linearizable GET -> ${get}; state ${view.state}, term ${view.term}`);
 
-    lab.heal();
+    await lab.heal();
     await waitConverged(cluster.nodes, 20_000);
     const back = await debug(oldLeader);
     assert.equal(back.state, 'follower');
