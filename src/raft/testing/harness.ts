@@ -87,6 +87,7 @@ export class Cluster {
       any = true;
       const rd = n.node.ready();
       this.readies.push({ id: n.id, ready: rd });
+      this.onReady?.(n.id, rd);
       for (const msg of rd.messages) this.sent.push({ msg, afterPersist: false });
       for (const msg of rd.messagesAfterPersist) this.sent.push({ msg, afterPersist: true });
       this.inflight.push(...rd.messages);
@@ -129,6 +130,9 @@ export class Cluster {
     }
     throw new Error('cluster did not stabilize');
   }
+
+  /** Called with each Ready before it is carried out (golden scripts print it). */
+  onReady: ((id: NodeId, rd: Ready) => void) | null = null;
 
   /** A test's message filter: messages for which it returns true are lost. */
   drop: ((m: Message) => boolean) | null = null;

@@ -66,6 +66,9 @@ export const MUTANTS = [
   ['quorum: ascending sort', 'quorum.js', '.sort((a, b) => b - a)', '.sort((a, b) => a - b)', ['quorum.test.js']],
   ['quorum: pending off by one', 'quorum.js', 'if (granted + missing >= q)', 'if (granted + missing > q)', ['quorum.test.js']],
   ['quorum: non-voters counted', 'quorum.js', 'const matches = voters.map((id) => matchOf(id) ?? 0)', 'const matches = [...voters, "outsider"].map((id) => matchOf(id) ?? 0)', ['quorum.test.js']],
+  // golden scripts notice protocol changes too
+  ['golden: no no-op', 'raft.js', 'this.appendEntry(new Uint8Array(0));', '', ['interaction.test.js']],
+  ['golden: heartbeat commit', 'raft.js', 'const commit = Math.min(pr.match, this.log.committed);', 'const commit = this.log.committed;', ['interaction.test.js']],
 ];
 
 const root = resolve(new URL('../../..', import.meta.url).pathname);
