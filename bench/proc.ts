@@ -69,3 +69,16 @@ export class CpuMeter {
     return total;
   }
 }
+
+/** Busy and total CPU milliseconds of the whole machine (all cores) from /proc/stat. */
+export function machineCpuMs(): { busyMs: number; totalMs: number } | undefined {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+    const toMs = 1000 / ticksPerSec();
+    return { busyMs: (user + nice + system + irq + softirq + steal) * toMs, totalMs: (user + nice + system + idle + iowait + irq + softirq + steal) * toMs };
+  } catch {
+    return undefined;
+  }
+}

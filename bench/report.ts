@@ -31,6 +31,7 @@ const STEADY: Metric[] = [
   { label: 'cluster CPU ms/op', value: (c) => c.clusterCpuMsPerOp, digits: 3 },
   { label: 'loadgen CPU % of a core', value: (c) => c.loadgenCpuPct, digits: 0 },
   { label: 'loadgen CPU ms/op', value: (c) => c.loadgenCpuMsPerOp, digits: 3 },
+  { label: 'other processes CPU %', value: (c) => c.otherCpuPct, digits: 0, noRatio: true },
   { label: 'leader changed', value: (c) => (c.leaderChanged === undefined ? undefined : c.leaderChanged ? 1 : 0), digits: 0, noRatio: true },
 ];
 
@@ -178,7 +179,9 @@ differences under ~20% as noise and compare raftkv with etcd only within one run
   then ${Number(s['measureMs']) / 1000} s measured. raftkv is driven over \`node:http\` with a keep-alive Agent, etcd with the
   \`etcd3\` npm client (gRPC). Clients talk to ${s['endpoints'] === 'leader' ? 'the leader' : 'every member'} (failover: every member, leader first).
 - CPU is utime+stime from \`/proc/<pid>/stat\` over the measured window, summed over the three
-  member processes ("cluster") and for the load generator; "% of a core" is CPU time / wall time.
+  member processes ("cluster") and for the load generator (with the bench's own process);
+  "% of a core" is CPU time / wall time. "other processes" is the machine's busy time from
+  \`/proc/stat\` minus those: work that is not the bench competing for the same cores.
 - Failover: one writer with unique keys; the leader gets SIGKILL; "kill to next ack" is the time
   from the kill to the acknowledgement of the first write sent after it; then every acknowledged
   write is read back (linearizable) from the survivors.

@@ -4,7 +4,7 @@
 import { waitForLeader, type BenchCluster, type MemberStatus } from './cluster.js';
 import type { LoadGenerator } from './loadgen-process.js';
 import type { LoadJob, Op } from './loadgen-protocol.js';
-import { CpuMeter, rssBytes } from './proc.js';
+import { CpuMeter, machineCpuMs, rssBytes } from './proc.js';
 import { nowMs } from './stats.js';
 import type { TargetSpec } from './targets/target.js';
 
@@ -47,6 +47,9 @@ export interface Cell {
   /** CPU of all cluster processes during the measured window, in % of one core. */
   readonly clusterCpuPct?: number;
   readonly loadgenCpuPct?: number;
+  /** CPU used by everything else on the machine during the window, in % of one core: the
+   *  bench shares its cores, and this says how much. */
+  readonly otherCpuPct?: number;
   /** Cluster CPU milliseconds per completed operation. */
   readonly clusterCpuMsPerOp?: number;
   readonly loadgenCpuMsPerOp?: number;
@@ -94,24 +97,33 @@ function targetSpec(ctx: WorkloadContext, leader: MemberStatus, mode: 'leader' |
   return { kind: ctx.cluster.system, endpoints: ids.map((id) => ctx.cluster.clientAddress(id)), requestTimeoutMs: ctx.settings.requestTimeoutMs };
 }
 
-/** Samples cluster and load-generator CPU exactly when the load generator opens and closes its window. */
-function cpuWindow(ctx: WorkloadContext): { hooks: { onMeasureStart(): void; onMeasureEnd(): void }; result(): { clusterMs: number; loadgenMs: number } } {
+/** Samples cluster, load-generator and whole-machine CPU exactly when the load generator opens
+ *  and closes its window. */
+function cpuWindow(ctx: WorkloadContext): {
+  hooks: { onMeasureStart(): void; onMeasureEnd(): void };
+  result(): { clusterMs: number; loadgenMs: number; otherMs: number };
+} {
   let cluster: CpuMeter | undefined;
   let loadgen: CpuMeter | undefined;
+  let machine: ReturnType<typeof machineCpuMs>;
   let clusterMs = NaN;
   let loadgenMs = NaN;
+  let otherMs = NaN;
   return {
     hooks: {
       onMeasureStart: () => {
         cluster = new CpuMeter(ctx.cluster.pids());
-        loadgen = new CpuMeter([ctx.loadgen.pid]);
+        loadgen = new CpuMeter([ctx.loadgen.pid, process.pid]);
+        machine = machineCpuMs();
       },
       onMeasureEnd: () => {
         clusterMs = cluster?.read() ?? NaN;
         loadgenMs = loadgen?.read() ?? NaN;
+        const now = machineCpuMs();
+        otherMs = now && machine ? now.busyMs - machine.busyMs - clusterMs - loadgenMs : NaN;
       },
     },
-    result: () => ({ clusterMs, loadgenMs }),
+    result: () => ({ clusterMs, loadgenMs, otherMs }),
   };
 }
 
@@ -141,7 +153,7 @@ async function runSteady(name: keyof typeof SHAPES, ctx: WorkloadContext): Promi
   };
   const cpu = cpuWindow(ctx);
   const r = await ctx.loadgen.load(job, cpu.hooks).result;
-  const { clusterMs, loadgenMs } = cpu.result();
+  const { clusterMs, loadgenMs, otherMs } = cpu.result();
   const after = await waitForLeader(cluster, 10_000);
   const notes: string[] = [];
   const loadgenPct = (loadgenMs * 100) / r.measuredMs;
@@ -159,6 +171,7 @@ async function runSteady(name: keyof typeof SHAPES, ctx: WorkloadContext): Promi
     errors: r.errors,
     clusterCpuPct: (clusterMs * 100) / r.measuredMs,
     loadgenCpuPct: loadgenPct,
+    otherCpuPct: (otherMs * 100) / r.measuredMs,
     clusterCpuMsPerOp: r.ops ? clusterMs / r.ops : NaN,
     loadgenCpuMsPerOp: r.ops ? loadgenMs / r.ops : NaN,
     rssMbPerNode: rssPerNode(cluster),
