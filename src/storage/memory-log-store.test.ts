@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crc32, tableCrc32 } from './crc32.js';
+import { crc32, crc32Range, tableCrc32 } from './crc32.js';
 import { StorageIOError } from './errors.js';
 import { MemoryLogStore } from './memory-log-store.js';
 import { describe, entries, hardState, prng, snapshot, update } from './test-support.js';
@@ -43,6 +43,9 @@ test('the table CRC-32 matches the native one', () => {
     for (let i = 0; i < buf.length; i++) buf[i] = rnd(256);
     assert.equal(tableCrc32(buf), crc32(buf));
     assert.equal(tableCrc32(buf.subarray(7), tableCrc32(buf.subarray(0, 7))), crc32(buf));
+    const from = rnd(buf.length + 1);
+    const to = from + rnd(buf.length - from + 1);
+    assert.equal(crc32Range(buf, from, to), crc32(buf.subarray(from, to)));
   }
   assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
 });
