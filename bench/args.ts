@@ -1,7 +1,7 @@
 // Command-line flags of `npm run bench -- ...`.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { WORKLOADS, type WorkloadName } from './workloads.js';
+import { OPT_IN_WORKLOADS, WORKLOADS, type WorkloadName } from './workloads.js';
 
 export interface BenchOptions {
   readonly quick: boolean;
@@ -15,11 +15,14 @@ export interface BenchOptions {
   readonly dataRoot: string;
   readonly endpoints: 'leader' | 'all';
   readonly writeResults: boolean;
+  readonly memoryKeys: number;
 }
 
 export const USAGE = `usage: node dist/bench/run.js [options]
   --quick              short phases (0.3 s warm-up, 2 s measured), fewer workloads, no etcd unless --etcd
-  --workload NAME      run only this workload (repeatable): ${WORKLOADS.join(', ')}
+  --workload NAME      run only this workload (repeatable): ${[...WORKLOADS, ...OPT_IN_WORKLOADS].join(', ')}
+                       (memory runs only when named: it writes --memory-keys distinct keys)
+  --memory-keys N      distinct keys for the memory workload (default 1000000)
   --duration S         measured seconds per workload (default 10, quick 2)
   --warmup S           warm-up seconds per workload (default 1, quick 0.3)
   --etcd / --no-etcd   force etcd on or off (default: on when the etcd binary and the etcd3 package exist)
@@ -46,6 +49,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
       endpoints: { type: 'string', default: 'leader' },
       write: { type: 'boolean' },
       'no-write': { type: 'boolean' },
+      'memory-keys': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -54,7 +58,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   const quick = values.quick ?? false;
   const workloads = (values.workload ?? []).flatMap((w) => w.split(','));
   for (const w of workloads) {
-    if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`unknown workload ${w}; known: ${WORKLOADS.join(', ')}`);
+    if (![...WORKLOADS, ...OPT_IN_WORKLOADS].includes(w as WorkloadName)) throw new Error(`unknown workload ${w}; known: ${[...WORKLOADS, ...OPT_IN_WORKLOADS].join(', ')}`);
   }
   const endpoints = values.endpoints;
   if (endpoints !== 'leader' && endpoints !== 'all') throw new Error('--endpoints must be leader or all');
@@ -73,6 +77,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     dataRoot: values['data-root'] ?? os.tmpdir(),
     endpoints,
     writeResults: values['no-write'] ? false : (values.write ?? full),
+    memoryKeys: Math.max(1, Math.floor(Number(values['memory-keys'] ?? 1_000_000))),
   };
 }
 

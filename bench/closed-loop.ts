@@ -25,7 +25,7 @@ export async function runLoad(job: LoadJob, target: KvTarget, hooks: LoopHooks):
 
   const recorder = new LatencyRecorder();
   const errors: Record<string, number> = {};
-  const acks: Ack[] | undefined = job.uniqueKeyPrefix === undefined ? undefined : [];
+  const acks: Ack[] | undefined = job.recordAcks ? [] : undefined;
   const failures: Array<{ startAt: number; endAt: number; kind: string }> | undefined = acks ? [] : undefined;
   const fixedValue = makeValue(job.valueBytes, 'v');
   let measuring = false;
@@ -35,16 +35,22 @@ export async function runLoad(job: LoadJob, target: KvTarget, hooks: LoopHooks):
   let failedTotal = 0;
   let nextKey = 0;
   let seq = 0;
+  let reachedMaxOps: () => void = () => {};
+  const maxOpsReached = new Promise<void>((resolve) => (reachedMaxOps = resolve));
 
   const worker = async (index: number): Promise<void> => {
     // Spread workers over the preferred endpoint list only through failures: all start on the first.
     const cursor: WorkerCursor = { endpoint: 0 };
     void index;
     while (!stopped) {
+      if (job.maxOps !== undefined && seq >= job.maxOps) {
+        reachedMaxOps();
+        return;
+      }
       const unique = job.uniqueKeyPrefix !== undefined;
       const n = seq++;
       const key = unique ? `${job.uniqueKeyPrefix}${n}` : keyName(nextKey++ % job.keyCount);
-      const value = unique ? makeValue(job.valueBytes, `${n}`) : fixedValue;
+      const value = acks ? makeValue(job.valueBytes, `${n}`) : fixedValue;
       const startAt = nowMs();
       const t0 = performance.now();
       try {
@@ -68,12 +74,14 @@ export async function runLoad(job: LoadJob, target: KvTarget, hooks: LoopHooks):
   };
 
   const workers = Array.from({ length: job.concurrency }, (_, i) => worker(i));
+  // With maxOps, the window closes when the last worker has its last answer.
+  const allDone = job.maxOps === undefined ? new Promise<void>(() => {}) : maxOpsReached.then(() => Promise.all(workers)).then(() => {});
   await sleep(job.warmupMs);
   measuring = true;
   const startedAt = nowMs();
   hooks.onMeasureStart(startedAt);
-  if (job.measureMs === undefined) await hooks.stopSignal;
-  else await Promise.race([sleep(job.measureMs), hooks.stopSignal]);
+  if (job.measureMs === undefined) await Promise.race([hooks.stopSignal, allDone]);
+  else await Promise.race([sleep(job.measureMs), hooks.stopSignal, allDone]);
   measuring = false;
   const endedAt = nowMs();
   hooks.onMeasureEnd(endedAt);

@@ -21,8 +21,12 @@ export interface LoadJob {
   readonly valueBytes: number;
   /** Write every key once before the warm-up, so reads find values. */
   readonly prefill: boolean;
-  /** Unique keys (`<prefix><seq>`) and a record of every acknowledged write, for read-back. */
+  /** Unique keys (`<prefix><seq>`) instead of cycling over `keyCount`. */
   readonly uniqueKeyPrefix?: string;
+  /** Keep every acknowledged write (and failed attempt), for read-back and failover timing. */
+  readonly recordAcks?: boolean;
+  /** Stop once this many requests have been issued (the measured window ends then). */
+  readonly maxOps?: number;
   /** Pause after a failed request, so a dead endpoint is not hammered in a tight loop. */
   readonly failureBackoffMs: number;
 }

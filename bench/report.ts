@@ -53,7 +53,15 @@ const CATCH_UP: Metric[] = [
   { label: 'leader changed', value: (c) => (c.leaderChanged === undefined ? undefined : c.leaderChanged ? 1 : 0), digits: 0, noRatio: true },
 ];
 
+const MEMORY: Metric[] = [
+  { label: 'distinct keys written', value: (c) => c.memoryKeys, digits: 0, noRatio: true },
+  { label: 'RSS per member MiB (max)', value: (c) => (c.rssMbPerNode?.length ? Math.max(...c.rssMbPerNode) : undefined), digits: 0 },
+  { label: 'RSS growth bytes/key', value: (c) => c.rssBytesPerKey, digits: 0 },
+  { label: 'load ops/s', value: (c) => c.opsPerSec, digits: 0 },
+];
+
 const TITLES: Record<WorkloadName, string> = {
+  memory: 'memory: distinct keys of 100 bytes',
   'write-1': 'writes, 1 client (sequential)',
   'write-16': 'writes, 16 in flight',
   'write-64': 'writes, 64 in flight',
@@ -65,7 +73,7 @@ const TITLES: Record<WorkloadName, string> = {
 };
 
 function metricsFor(w: WorkloadName): Metric[] {
-  return w === 'failover' ? FAILOVER : w === 'catch-up' ? CATCH_UP : STEADY;
+  return w === 'failover' ? FAILOVER : w === 'catch-up' ? CATCH_UP : w === 'memory' ? MEMORY : STEADY;
 }
 
 function fmt(v: number | undefined, digits: number): string {

@@ -18,7 +18,9 @@ export const WORKLOADS = [
   'failover',
   'catch-up',
 ] as const;
-export type WorkloadName = (typeof WORKLOADS)[number];
+/** Run only when asked for by name (`--workload memory`): it takes minutes. */
+export const OPT_IN_WORKLOADS = ['memory'] as const;
+export type WorkloadName = (typeof WORKLOADS)[number] | (typeof OPT_IN_WORKLOADS)[number];
 
 export interface WorkloadSettings {
   readonly warmupMs: number;
@@ -30,6 +32,8 @@ export interface WorkloadSettings {
   /** How long the catch-up workload writes while a follower is down. */
   readonly catchUpLoadMs: number;
   readonly requestTimeoutMs: number;
+  /** Distinct keys the memory workload writes. */
+  readonly memoryKeys: number;
 }
 
 export interface Cell {
@@ -63,6 +67,9 @@ export interface Cell {
   /** From the restarted member's first status answer (process up) to caught up. */
   readonly catchUpAfterStartMs?: number;
   readonly catchUpEntries?: number;
+  readonly memoryKeys?: number;
+  /** RSS growth per key written, averaged over the members, in bytes. */
+  readonly rssBytesPerKey?: number;
   readonly notes?: string[];
 }
 
@@ -73,7 +80,7 @@ export interface WorkloadContext {
   readonly log: (line: string) => void;
 }
 
-const SHAPES: Record<Exclude<WorkloadName, 'failover' | 'catch-up'>, { op: Op; concurrency: number }> = {
+const SHAPES: Record<Exclude<WorkloadName, 'failover' | 'catch-up' | 'memory'>, { op: Op; concurrency: number }> = {
   'write-1': { op: 'write', concurrency: 1 },
   'write-16': { op: 'write', concurrency: 16 },
   'write-64': { op: 'write', concurrency: 64 },
@@ -86,6 +93,7 @@ export async function runWorkload(name: WorkloadName, ctx: WorkloadContext): Pro
   try {
     if (name === 'failover') return await runFailover(ctx);
     if (name === 'catch-up') return await runCatchUp(ctx);
+    if (name === 'memory') return await runMemory(ctx);
     return await runSteady(name, ctx);
   } catch (err) {
     return { workload: name, system: ctx.cluster.system, error: err instanceof Error ? err.message : String(err) };
@@ -201,6 +209,7 @@ async function runFailover(ctx: WorkloadContext): Promise<Cell> {
       valueBytes: settings.valueBytes,
       prefill: false,
       uniqueKeyPrefix: `failover-${Date.now()}-`,
+      recordAcks: true,
       failureBackoffMs: 5,
     },
     { onMeasureStart: () => { cpu.hooks.onMeasureStart(); measuring(); }, onMeasureEnd: () => cpu.hooks.onMeasureEnd() },
@@ -318,6 +327,60 @@ async function runCatchUp(ctx: WorkloadContext): Promise<Cell> {
     notes: [
       `${target - followerBefore.appliedIndex} log entries behind; first status answer ${firstAnswerMs.toFixed(0)} ms after restart (process start included)`,
       `cluster CPU during catch-up ${catchUpCpuMs.toFixed(0)} ms`,
+    ],
+  };
+}
+
+/** Write `memoryKeys` distinct keys of `valueBytes` each, then read every member's RSS. */
+async function runMemory(ctx: WorkloadContext): Promise<Cell> {
+  const { cluster, settings } = ctx;
+  const leader = await waitForLeader(cluster, 10_000);
+  const rssBefore = cluster.pids().map((pid) => rssBytes(pid) ?? 0);
+  ctx.log(`  writing ${settings.memoryKeys.toLocaleString('en-US')} distinct keys, 256 in flight`);
+  const cpu = cpuWindow(ctx);
+  const r = await ctx.loadgen.load(
+    {
+      kind: 'load',
+      target: targetSpec(ctx, leader, settings.endpoints),
+      op: 'write',
+      concurrency: 256,
+      warmupMs: 0,
+      measureMs: undefined,
+      keyCount: settings.keyCount,
+      valueBytes: settings.valueBytes,
+      prefill: false,
+      uniqueKeyPrefix: 'mem-',
+      maxOps: settings.memoryKeys,
+      failureBackoffMs: 10,
+    },
+    cpu.hooks,
+  ).result;
+  // Let every member apply the tail and the garbage collector settle before reading RSS.
+  await waitForCaughtUp(cluster, leader.id, 60_000);
+  for (const id of cluster.memberIds) await waitForCaughtUp(cluster, id, 60_000);
+  await sleep(2000);
+  const rssAfter = cluster.pids().map((pid) => rssBytes(pid) ?? 0);
+  const growth = rssAfter.map((after, i) => after - (rssBefore[i] ?? 0));
+  const perKey = growth.reduce((a, b) => a + b, 0) / growth.length / Math.max(1, r.ops + r.failedTotal);
+  const keyBytes = `mem-${settings.memoryKeys}`.length;
+  const { clusterMs, loadgenMs } = cpu.result();
+  return {
+    workload: 'memory',
+    system: cluster.system,
+    ops: r.ops,
+    opsPerSec: r.opsPerSec,
+    p50Ms: r.latency.p50Ms,
+    p99Ms: r.latency.p99Ms,
+    failed: r.failed,
+    errors: r.errors,
+    clusterCpuPct: (clusterMs * 100) / r.measuredMs,
+    loadgenCpuPct: (loadgenMs * 100) / r.measuredMs,
+    memoryKeys: settings.memoryKeys,
+    rssMbPerNode: rssPerNode(cluster),
+    rssBytesPerKey: perKey,
+    notes: [
+      `RSS per member before ${rssBefore.map((b) => (b / 2 ** 20).toFixed(0)).join('/')} MiB, after ${rssAfter.map((b) => (b / 2 ** 20).toFixed(0)).join('/')} MiB`,
+      `${perKey.toFixed(0)} bytes of RSS per key, of which ${(perKey - keyBytes - settings.valueBytes).toFixed(0)} are overhead beyond the ~${keyBytes}-byte key and ${settings.valueBytes}-byte value`,
     ],
   };
 }
