@@ -32,7 +32,7 @@ export const USAGE = `usage: node dist/bench/run.js [options]
   --write / --no-write write BENCHMARKS.md and bench/results/latest.json (default: only for a full run)
   --help`;
 
-const QUICK_WORKLOADS: readonly WorkloadName[] = ['write-1', 'write-64', 'read-linearizable-64', 'failover', 'catch-up'];
+const QUICK_WORKLOADS: readonly WorkloadName[] = ['idle', 'write-1', 'write-64', 'read-linearizable-64', 'failover', 'catch-up'];
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   const { values } = parseArgs({

@@ -60,7 +60,15 @@ const MEMORY: Metric[] = [
   { label: 'load ops/s', value: (c) => c.opsPerSec, digits: 0 },
 ];
 
+const IDLE: Metric[] = [
+  { label: 'cluster CPU % of a core', value: (c) => c.clusterCpuPct, digits: 1 },
+  { label: 'RSS per member MiB (max)', value: (c) => (c.rssMbPerNode?.length ? Math.max(...c.rssMbPerNode) : undefined), digits: 0 },
+  { label: 'other processes CPU %', value: (c) => c.otherCpuPct, digits: 0, noRatio: true },
+  { label: 'leader changed', value: (c) => (c.leaderChanged === undefined ? undefined : c.leaderChanged ? 1 : 0), digits: 0, noRatio: true },
+];
+
 const TITLES: Record<WorkloadName, string> = {
+  idle: 'idle cluster (no requests)',
   memory: 'memory: distinct keys of 100 bytes',
   'write-1': 'writes, 1 client (sequential)',
   'write-16': 'writes, 16 in flight',
@@ -73,7 +81,7 @@ const TITLES: Record<WorkloadName, string> = {
 };
 
 function metricsFor(w: WorkloadName): Metric[] {
-  return w === 'failover' ? FAILOVER : w === 'catch-up' ? CATCH_UP : w === 'memory' ? MEMORY : STEADY;
+  return w === 'failover' ? FAILOVER : w === 'catch-up' ? CATCH_UP : w === 'memory' ? MEMORY : w === 'idle' ? IDLE : STEADY;
 }
 
 function fmt(v: number | undefined, digits: number): string {

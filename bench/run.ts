@@ -81,6 +81,7 @@ async function runSystem(
 function summary(c: Cell): string {
   if (c.error) return `FAILED: ${c.error.split('\n')[0]}`;
   if (c.workload === 'failover') return `failover ${c.failoverMs?.toFixed(0)} ms, ${c.ackedWrites} acked, ${c.lostWrites} lost`;
+  if (c.workload === 'idle') return `cluster CPU ${c.clusterCpuPct?.toFixed(1)}% of a core with no requests`;
   if (c.workload === 'memory') return `${c.memoryKeys} keys, RSS ${c.rssMbPerNode?.join('/')} MiB, ${c.rssBytesPerKey?.toFixed(0)} bytes/key`;
   if (c.workload === 'catch-up') return `caught up ${c.catchUpEntries} entries in ${c.catchUpMs?.toFixed(0)} ms`;
   return `${c.opsPerSec?.toFixed(0)} ops/s, p50 ${c.p50Ms?.toFixed(3)} ms, p99 ${c.p99Ms?.toFixed(2)} ms, failed ${c.failed}, cluster CPU ${c.clusterCpuPct?.toFixed(0)}%, loadgen CPU ${c.loadgenCpuPct?.toFixed(0)}%${c.leaderChanged ? ', LEADER CHANGED' : ''}`;

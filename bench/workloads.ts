@@ -9,6 +9,7 @@ import { nowMs } from './stats.js';
 import type { TargetSpec } from './targets/target.js';
 
 export const WORKLOADS = [
+  'idle',
   'write-1',
   'write-16',
   'write-64',
@@ -80,7 +81,7 @@ export interface WorkloadContext {
   readonly log: (line: string) => void;
 }
 
-const SHAPES: Record<Exclude<WorkloadName, 'failover' | 'catch-up' | 'memory'>, { op: Op; concurrency: number }> = {
+const SHAPES: Record<Exclude<WorkloadName, 'idle' | 'failover' | 'catch-up' | 'memory'>, { op: Op; concurrency: number }> = {
   'write-1': { op: 'write', concurrency: 1 },
   'write-16': { op: 'write', concurrency: 16 },
   'write-64': { op: 'write', concurrency: 64 },
@@ -94,6 +95,7 @@ export async function runWorkload(name: WorkloadName, ctx: WorkloadContext): Pro
     if (name === 'failover') return await runFailover(ctx);
     if (name === 'catch-up') return await runCatchUp(ctx);
     if (name === 'memory') return await runMemory(ctx);
+    if (name === 'idle') return await runIdle(ctx);
     return await runSteady(name, ctx);
   } catch (err) {
     return { workload: name, system: ctx.cluster.system, error: err instanceof Error ? err.message : String(err) };
@@ -328,6 +330,30 @@ async function runCatchUp(ctx: WorkloadContext): Promise<Cell> {
       `${target - followerBefore.appliedIndex} log entries behind; first status answer ${firstAnswerMs.toFixed(0)} ms after restart (process start included)`,
       `cluster CPU during catch-up ${catchUpCpuMs.toFixed(0)} ms`,
     ],
+  };
+}
+
+/** No load at all: what the cluster costs doing nothing (ticks, heartbeats, timers). */
+async function runIdle(ctx: WorkloadContext): Promise<Cell> {
+  const { cluster } = ctx;
+  const before = await waitForLeader(cluster, 10_000);
+  const ms = Math.min(2000, ctx.settings.measureMs);
+  const meter = new CpuMeter(cluster.pids());
+  const machine0 = machineCpuMs();
+  const t0 = performance.now();
+  await sleep(ms);
+  const clusterMs = meter.read();
+  const machine1 = machineCpuMs();
+  const wall = performance.now() - t0;
+  const after = await waitForLeader(cluster, 10_000);
+  return {
+    workload: 'idle',
+    system: cluster.system,
+    measuredMs: wall,
+    clusterCpuPct: (clusterMs * 100) / wall,
+    ...(machine0 && machine1 ? { otherCpuPct: ((machine1.busyMs - machine0.busyMs - clusterMs) * 100) / wall } : {}),
+    rssMbPerNode: rssPerNode(cluster),
+    leaderChanged: !sameLeader(before, after),
   };
 }
 
