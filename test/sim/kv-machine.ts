@@ -25,9 +25,18 @@ export function encodeCommand(cmd: SimCommand): Uint8Array {
   return encoder.encode(JSON.stringify(cmd));
 }
 
+// Entries are shared objects in the simulator (no wire encoding), so every node applying
+// an entry decodes the same bytes: decode once.
+const decoded = new WeakMap<Uint8Array, SimCommand>();
+
 export function decodeCommand(data: Uint8Array): SimCommand | null {
   if (data.length === 0) return null;
-  return JSON.parse(decoder.decode(data)) as SimCommand;
+  let cmd = decoded.get(data);
+  if (cmd === undefined) {
+    cmd = JSON.parse(decoder.decode(data)) as SimCommand;
+    decoded.set(data, cmd);
+  }
+  return cmd;
 }
 
 /** FNV-1a over the index and the bytes, chained from the previous state's hash. */

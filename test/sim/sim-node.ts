@@ -115,7 +115,7 @@ export class SimNode {
   private observe(raw: RawNode, rd: Ready): void {
     const checker = this.host.checker;
     const tr = this.host.trace;
-    tr.add(this.host.now, 'ready', this.id, null, describeReady(rd));
+    tr.add(this.host.now, 'ready', this.id, null, rd);
     if (rd.softState !== null) {
       this.role = rd.softState.role;
       this.leaderId = rd.softState.leaderId;
@@ -170,21 +170,7 @@ export class SimNode {
     };
     this.disk.compact(snap);
     raw.compact(snap);
-    this.host.trace.add(this.host.now, 'compact', this.id, null, `at ${applied}/${this.kv.appliedTerm}`);
+    const t = this.kv.appliedTerm;
+    this.host.trace.add(this.host.now, 'compact', this.id, null, () => `at ${applied}/${t}`);
   }
-}
-
-function describeReady(rd: Ready): string {
-  const parts: string[] = [];
-  if (rd.softState) parts.push(`soft=${rd.softState.role}/${rd.softState.leaderId || '-'}`);
-  if (rd.hardState) parts.push(`hs=t${rd.hardState.term},v${rd.hardState.vote || '-'},c${rd.hardState.commit}`);
-  if (rd.snapshot) parts.push(`snap=${rd.snapshot.meta.index}/${rd.snapshot.meta.term}`);
-  const es = rd.entries;
-  if (es.length > 0) parts.push(`ents=${es[0]?.index}/${es[0]?.term}..${es[es.length - 1]?.index}/${es[es.length - 1]?.term}`);
-  const ce = rd.committedEntries;
-  if (ce.length > 0) parts.push(`apply=${ce[0]?.index}..${ce[ce.length - 1]?.index}`);
-  if (rd.messages.length > 0) parts.push(`msgs=${rd.messages.length}`);
-  if (rd.messagesAfterPersist.length > 0) parts.push(`msgsAfter=${rd.messagesAfterPersist.length}`);
-  if (rd.readStates.length > 0) parts.push(`reads=${rd.readStates.length}`);
-  return parts.join(' ');
 }

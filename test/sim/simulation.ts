@@ -202,6 +202,8 @@ class Simulation implements DriverHost, ClientHost {
       if (o.transferEveryTicks > 0) this.queue.push(this.faultGap(o.transferEveryTicks), { k: 'transfer' });
       this.queue.push(o.ticks * U, { k: 'liveness' });
       const deadline = (o.ticks + o.livenessTicks) * U;
+      // A message storm (say, an endless reject/resend ping-pong) is a liveness bug too.
+      const maxEvents = 500 * o.nodes * (o.ticks + o.livenessTicks);
       for (;;) {
         const ev = this.queue.pop();
         if (ev === undefined) throw new Error('event queue ran dry');
@@ -209,7 +211,9 @@ class Simulation implements DriverHost, ClientHost {
         if (this.now > deadline) {
           throw new SimFailure('liveness', `no leader committed and applied a new write on every node within ${o.livenessTicks} ticks of healing\n${this.describeNodes()}`);
         }
-        this.stats.events++;
+        if (++this.stats.events > maxEvents || this.queue.size > 100_000) {
+          throw new SimFailure('liveness', `event storm: ${this.stats.events} events, ${this.queue.size} queued at tick ${(this.now / U).toFixed(2)}\n${this.describeNodes()}`);
+        }
         this.handle(ev.event);
         this.pumpDirty();
         if (this.livenessDone) break;

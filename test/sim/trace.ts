@@ -1,6 +1,6 @@
 // The last N events of a run, kept as cheap references and formatted only when a run
 // fails (or in --verbose mode, as they happen).
-import type { Message } from '../../src/raft/types.js';
+import type { Message, Ready } from '../../src/raft/types.js';
 import { MessageType, messageTypeName } from '../../src/raft/types.js';
 import { UNITS_PER_TICK } from './options.js';
 
@@ -9,7 +9,8 @@ export interface TraceEvent {
   what: string;
   node: string;
   msg: Message | null;
-  detail: string;
+  /** Formatted only when printed. */
+  detail: string | Ready | (() => string);
 }
 
 export function describeMessage(m: Message): string {
@@ -56,7 +57,7 @@ export class Trace {
 
   constructor(private readonly capacity: number, private readonly verbose: boolean) {}
 
-  add(time: number, what: string, node: string, msg: Message | null = null, detail = ''): void {
+  add(time: number, what: string, node: string, msg: Message | null = null, detail: TraceEvent['detail'] = ''): void {
     if (this.verbose) {
       console.log(formatEvent({ time, what, node, msg, detail }));
     }
@@ -82,5 +83,22 @@ export class Trace {
 export function formatEvent(e: TraceEvent): string {
   const t = (e.time / UNITS_PER_TICK).toFixed(3).padStart(9);
   const body = e.msg !== null ? describeMessage(e.msg) : '';
-  return `${t} ${e.what.padEnd(8)} ${e.node.padEnd(4)} ${body}${body && e.detail ? ' ' : ''}${e.detail}`;
+  const d = e.detail;
+  const detail = typeof d === 'string' ? d : typeof d === 'function' ? d() : describeReady(d);
+  return `${t} ${e.what.padEnd(8)} ${e.node.padEnd(4)} ${body}${body && detail ? ' ' : ''}${detail}`;
+}
+
+export function describeReady(rd: Ready): string {
+  const parts: string[] = [];
+  if (rd.softState) parts.push(`soft=${rd.softState.role}/${rd.softState.leaderId || '-'}`);
+  if (rd.hardState) parts.push(`hs=t${rd.hardState.term},v${rd.hardState.vote || '-'},c${rd.hardState.commit}`);
+  if (rd.snapshot) parts.push(`snap=${rd.snapshot.meta.index}/${rd.snapshot.meta.term}`);
+  const es = rd.entries;
+  if (es.length > 0) parts.push(`ents=${es[0]?.index}/${es[0]?.term}..${es[es.length - 1]?.index}/${es[es.length - 1]?.term}`);
+  const ce = rd.committedEntries;
+  if (ce.length > 0) parts.push(`apply=${ce[0]?.index}..${ce[ce.length - 1]?.index}`);
+  if (rd.messages.length > 0) parts.push(`msgs=${rd.messages.length}`);
+  if (rd.messagesAfterPersist.length > 0) parts.push(`msgsAfter=${rd.messagesAfterPersist.length}`);
+  if (rd.readStates.length > 0) parts.push(`reads=${rd.readStates.length}`);
+  return parts.join(' ');
 }

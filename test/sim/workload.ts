@@ -133,7 +133,7 @@ export class Workload {
       const ctx = `r${client}.${op.id}.${st.attempts}`;
       const ok = raw.readIndex(encoder.encode(ctx));
       this.host.markDirty(node);
-      this.host.trace.add(this.host.now, 'client', node.id, null, `c${client} readIndex ${ctx} -> ${ok}`);
+      this.host.trace.add(this.host.now, 'client', node.id, null, () => `c${client} readIndex ${ctx} -> ${ok}`);
       if (!ok) {
         retryLater(this.rng.range(1, 4));
         return;
@@ -154,7 +154,7 @@ export class Workload {
     const data = encodeCommand(cmd);
     const res = raw.propose(data);
     this.host.markDirty(node);
-    this.host.trace.add(this.host.now, 'client', node.id, null, `c${client} propose #${op.id} ${op.kind} ${op.key} -> ${res.ok ? `${res.index}/${res.term}` : `${res.reason} hint=${res.leaderId || '-'}`}`);
+    this.host.trace.add(this.host.now, 'client', node.id, null, () => `c${client} propose #${op.id} ${op.kind} ${op.key} -> ${res.ok ? `${res.index}/${res.term}` : `${res.reason} hint=${res.leaderId || '-'}`}`);
     if (res.ok) {
       st.accepted = true;
       (this.writeWaits[target] as WriteWait[]).push({ client, opId: op.id, incarnation: node.incarnation, index: res.index, term: res.term, data });
@@ -187,7 +187,7 @@ export class Workload {
     if (output !== undefined) op.output = output;
     st.op = null;
     st.accepted = false;
-    this.host.trace.add(this.host.now, 'client', '', null, `c${client} done #${op.id} ${op.kind} ${status}${output ? ' ' + JSON.stringify(output) : ''}`);
+    this.host.trace.add(this.host.now, 'client', '', null, () => `c${client} done #${op.id} ${op.kind} ${status}${output ? ' ' + JSON.stringify(output) : ''}`);
     if (!this.stopped) this.host.scheduleClient(this.rng.range(1, this.opts.opGapTicksMax * UNITS_PER_TICK), client, 'attempt', -1);
   }
 
