@@ -7,6 +7,7 @@
 // no ICMP, TCP just retransmits). Routes to the bridge address (the test process) stay, so
 // a test can still talk to both sides of a partition. Only `ip` (iproute2) is needed.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 export interface NetnsNode {
   /** Namespace name, unique per run (contains the pid). */
@@ -163,6 +164,19 @@ export class NetnsLab {
     for (const k of want) this.cut.add(k);
   }
 
+  /**
+   * Gives every namespace an /etc/hosts (via /etc/netns/<ns>/hosts, which `ip netns exec`
+   * mounts over /etc/hosts) that maps each name to node i's address: the way containers
+   * find each other by service name in docker compose, or pods by headless-Service DNS name.
+   */
+  setHosts(names: ReadonlyMap<string, number>): void {
+    const lines = ['127.0.0.1 localhost', ...[...names].map(([name, i]) => `${this.nodes[i]!.host} ${name}`)];
+    for (const n of this.nodes) {
+      mkdirSync(`/etc/netns/${n.ns}`, { recursive: true });
+      writeFileSync(`/etc/netns/${n.ns}/hosts`, lines.join('\n') + '\n');
+    }
+  }
+
   describe(): string {
     return this.cut.size === 0 ? 'healed' : `cut ${[...this.cut].map((k) => k.split('>').map((i) => `n${Number(i) + 1}`).join('->')).join(' ')}`;
   }
@@ -171,7 +185,10 @@ export class NetnsLab {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const n of this.nodes) spawnSync('ip', ['netns', 'del', n.ns]);
+    for (const n of this.nodes) {
+      spawnSync('ip', ['netns', 'del', n.ns]);
+      rmSync(`/etc/netns/${n.ns}`, { recursive: true, force: true });
+    }
     // Deleting a namespace deletes the veth end inside it, and with it the pair.
     for (const link of this.veths) spawnSync('ip', ['link', 'del', link], { stdio: 'ignore' });
   }
