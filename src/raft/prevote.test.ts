@@ -73,7 +73,6 @@ test('4.2.3 lease: a follower that heard from the leader recently ignores a MsgV
 
 test(
   '9.6 pre-vote alone: a voter that heard from a leader within the election timeout refuses a pre-vote (check-quorum off)',
-  { todo: 'core bug: pre-vote grants ignore leader contact unless checkQuorum is on; see /work/notes/core-findings.md F2' },
   () => {
     const c = new Cluster(['a', 'b', 'c'], { preVote: true, checkQuorum: false });
     c.elect('a');

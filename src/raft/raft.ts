@@ -344,7 +344,10 @@ export class Raft {
         const transfer = m.type === MessageType.MsgVote && m.context.length === 1 && m.context[0] === TRANSFER_CONTEXT[0];
         // §4.2.3: a node that heard from a live leader within the minimum election timeout
         // ignores vote requests, so a partitioned node rejoining cannot depose a healthy leader.
-        const inLease = this.cfg.checkQuorum && this.leaderId !== NONE && this.electionElapsed < this.cfg.electionTicks;
+        // Pre-vote (9.6) always honours the lease: it is what keeps a rejoining node from deposing
+        // a healthy leader even when check-quorum is off.
+        const leaseApplies = this.cfg.checkQuorum || m.type === MessageType.MsgPreVote;
+        const inLease = leaseApplies && this.leaderId !== NONE && this.electionElapsed < this.cfg.electionTicks;
         if (!transfer && inLease) return;
       }
       if (m.type === MessageType.MsgPreVote || (m.type === MessageType.MsgPreVoteResp && !m.reject)) {
@@ -521,7 +524,9 @@ export class Raft {
     } else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);
 
     if (this.maybeCommit()) this.bcastAppend();
-    else while (this.sendAppend(m.from, false)) { /* fill the window */ }
+    // A follower we were waiting on may have missed the latest commit index: an empty MsgApp carries it.
+    else if (oldPaused) this.sendAppend(m.from);
+    while (this.sendAppend(m.from, false)) { /* fill the window */ }
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
       this.send(this.msg(MessageType.MsgTimeoutNow, m.from));
     }
