@@ -135,20 +135,20 @@ export function floorRows(floor: FloorResult): string[][] {
   ];
 }
 
-export function textTable(head: string[], rows: string[][]): string {
+export function textTable(head: string[], rows: string[][], textCols = 2): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (cells: string[]): string => cells.map((c, i) => (i < textCols ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function markdownTable(head: string[], rows: string[][]): string {
-  const align = head.map((_, i) => (i < 2 ? '---' : '---:'));
+export function markdownTable(head: string[], rows: string[][], textCols = 2): string {
+  const align = head.map((_, i) => (i < textCols ? '---' : '---:'));
   return [head, align, ...rows].map((r) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`).join('\n');
 }
 
 export function renderText(run: BenchRun): string {
   const parts: string[] = [];
-  if (run.floor) parts.push('Machine floor\n' + textTable(['measure', 'p50 ms', 'p99 ms', 'ops/s'], floorRows(run.floor)));
+  if (run.floor) parts.push('Machine floor\n' + textTable(['measure', 'p50 ms', 'p99 ms', 'ops/s'], floorRows(run.floor), 1));
   parts.push('Workloads\n' + textTable(header(run), tableRows(run)));
   const notes = cellNotes(run);
   if (notes.length) parts.push('Notes\n' + notes.map((n) => `- ${n}`).join('\n'));
@@ -206,7 +206,7 @@ differences under ~20% as noise and compare raftkv with etcd only within one run
 
 ## Floor of this machine (same run)
 
-${run.floor ? markdownTable(['measure', 'p50 ms', 'p99 ms', 'ops/s'], floorRows(run.floor)) : 'not measured'}
+${run.floor ? markdownTable(['measure', 'p50 ms', 'p99 ms', 'ops/s'], floorRows(run.floor), 1) : 'not measured'}
 
 ## Results
 
