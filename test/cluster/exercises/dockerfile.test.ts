@@ -33,7 +33,9 @@ test('the Dockerfile builds and starts a healthy node from a clean copy of the r
   const t0 = performance.now();
   const replay = replayDockerfile(df, context, join(tmp, 'stages'), (cmd, cwd, env) => {
     const started = performance.now();
-    execSync(cmd, { cwd, env: { ...process.env, ...env, npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' }, stdio: 'pipe', timeout: 180_000 });
+    // `npm cache clean` belongs to the image; here it would empty this machine's shared cache.
+    const cache = /npm cache clean/.test(cmd) ? { npm_config_cache: join(tmp!, 'npm-cache') } : {};
+    execSync(cmd, { cwd, env: { ...process.env, ...env, ...cache, npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' }, stdio: 'pipe', timeout: 180_000 });
     console.log(`  ${cmd}  (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   });
   for (const s of replay.steps) if (s.skipped) console.log(`  skipped in ${s.stage}: ${s.what} (${s.skipped})`);
