@@ -98,6 +98,11 @@ export async function runWorkload(name: WorkloadName, ctx: WorkloadContext): Pro
     if (name === 'idle') return await runIdle(ctx);
     return await runSteady(name, ctx);
   } catch (err) {
+    // A workload that failed between killing and restarting a member must not leave the next
+    // workload with two of three.
+    for (const id of ctx.cluster.memberIds) {
+      if (ctx.cluster.pidOf(id) === undefined) await ctx.cluster.restart(id).catch(() => undefined);
+    }
     return { workload: name, system: ctx.cluster.system, error: err instanceof Error ? err.message : String(err) };
   }
 }
