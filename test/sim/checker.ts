@@ -28,6 +28,7 @@ function fail(message: string): never {
 export class SafetyChecker {
   private readonly leaderOfTerm = new Map<number, string>();
   private readonly votes = new Map<string, string>();
+  private readonly durableVotes = new Set<string>();
   /** index -> term/data of the committed entry, as first reported by any node. */
   readonly committedTerm: number[] = [];
   private readonly committedData: Uint8Array[] = [];
@@ -81,8 +82,11 @@ export class SafetyChecker {
         const prev = this.votes.get(key);
         if (prev !== undefined && prev !== m.to) fail(`${m.from} granted two votes in term ${m.term}: ${prev} and ${m.to}`);
         this.votes.set(key, m.to);
+        // Safe once durable: either this very vote (maybe made durable earlier, when a
+        // duplicated MsgVote is answered again), or a later term, after which no restart can
+        // vote in this term again.
         const hs = (this.disks[senderIdx] as SimDisk).hardState;
-        if (hs.term !== m.term || hs.vote !== m.to) {
+        if (hs.term <= m.term && !this.durableVotes.has(`${senderIdx}:${m.term}:${m.to}`)) {
           throw new SimFailure('contract', `${m.from} granted its vote in term ${m.term} to ${m.to} before it was durable (disk: term ${hs.term} vote ${hs.vote || 'none'})`);
         }
         break;
@@ -98,6 +102,11 @@ export class SafetyChecker {
       default:
         break;
     }
+  }
+
+  /** A hard state just became durable on node `idx`. */
+  onDurableHardState(idx: number, t: number, vote: string): void {
+    if (vote !== '') this.durableVotes.add(`${idx}:${t}:${vote}`);
   }
 
   // ---- per-node monotonicity ----

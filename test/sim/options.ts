@@ -62,6 +62,9 @@ export function swarmOptions(seed: number, rng: Prng, over: OptionOverrides = {}
   const nodes = over.nodes ?? rng.pick([3, 3, 5, 5, 7]);
   const electionTicks = rng.range(8, 24);
   const heartbeatTicks = rng.range(1, Math.max(1, Math.min(4, Math.floor(electionTicks / 4))));
+  // Raft needs broadcast time well below the election timeout (§5.6): keep a one-way delay
+  // under a quarter of it, and a disk write under an eighth, or liveness cannot be demanded.
+  const delayCapUnits = Math.floor((electionTicks * UNITS_PER_TICK) / 4);
   const delayMinUnits = rng.range(1, UNITS_PER_TICK);
   const calm = rng.chance(0.1); // some runs with no faults at all, to exercise the happy path at speed
   const kinds = rng.shuffle([...PARTITION_KINDS]).slice(0, rng.range(1, PARTITION_KINDS.length));
@@ -79,7 +82,7 @@ export function swarmOptions(seed: number, rng: Prng, over: OptionOverrides = {}
     dropRate: calm ? 0 : rng.pick([0, 0.01, 0.05, 0.15]),
     dupRate: calm ? 0 : rng.pick([0, 0.01, 0.05]),
     delayMinUnits,
-    delayMaxUnits: delayMinUnits + rng.pick([1, 4, UNITS_PER_TICK * 2, UNITS_PER_TICK * 6]),
+    delayMaxUnits: Math.min(delayCapUnits, delayMinUnits + rng.pick([1, 4, UNITS_PER_TICK * 2, UNITS_PER_TICK * 6])),
     unreachableReportRate: rng.pick([0, 0.2]),
     partitionKinds: kinds,
     partitionEveryTicks: calm ? 0 : rng.pick([0, 60, 150, 300]),
@@ -88,7 +91,7 @@ export function swarmOptions(seed: number, rng: Prng, over: OptionOverrides = {}
     downTicksMax: rng.range(5, electionTicks * 6),
     tornWriteRate: rng.pick([0, 0.3, 0.8]),
     diskDelayMinUnits: 1,
-    diskDelayMaxUnits: rng.pick([2, UNITS_PER_TICK, UNITS_PER_TICK * 4]),
+    diskDelayMaxUnits: Math.min(Math.floor((electionTicks * UNITS_PER_TICK) / 8), rng.pick([2, UNITS_PER_TICK, UNITS_PER_TICK * 4])),
     compactEvery: rng.pick([5, 20, 100, 1_000_000]),
     transferEveryTicks: calm ? 0 : rng.pick([0, 0, 300]),
     clients: rng.range(1, 4),

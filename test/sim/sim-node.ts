@@ -102,6 +102,7 @@ export class SimNode {
     if (incarnation !== this.incarnation || raw === null || rd === null || !this.writing) return;
     const first = this.disk.write(rd);
     this.host.checker.onDurableEntries(this.idx, first);
+    if (rd.hardState !== null) this.host.checker.onDurableHardState(this.idx, rd.hardState.term, rd.hardState.vote);
     const lc = this.pendingLeaderCheck;
     if (lc !== null && rd.entries.some((e) => e.term === lc.term)) {
       this.host.checker.checkLeaderLog(this.idx, lc.term, lc.upTo);
