@@ -11,7 +11,8 @@
 //   var  prevRevision        if flagged (unsigned LEB128 varint)
 //   str  idempotencyKey      if flagged
 //
-// A put of a 10-byte key and 100-byte value costs 12 bytes of framing.
+// A put of a 10-byte key and 100-byte value costs 12 bytes of framing. The result is a
+// fresh copy; small ones are views into a shared slab (byteOffset may be non-zero).
 import assert from 'node:assert/strict';
 import { ByteReader, ByteWriter } from './bytes.js';
 import type { KvCommand } from './command.js';
@@ -54,7 +55,7 @@ export function encodeCommand(cmd: KvCommand): Uint8Array {
   if (cmd.prevValue !== undefined) w.string(cmd.prevValue);
   if (cmd.prevRevision !== undefined) w.varUint(cmd.prevRevision);
   if (cmd.idempotencyKey !== undefined) w.string(cmd.idempotencyKey);
-  return w.toBytes();
+  return w.toSmallBytes();
 }
 
 function fail(message: string, cause?: unknown): never {
