@@ -22,6 +22,9 @@ commands:
                                  delete a key
   list [prefix] [--limit N]      list keys by prefix, sorted
   status                         a table of the members and their progress
+  verify [--seconds N] [--clients N] [--keys N] [--seed S]
+                                 run concurrent clients against the cluster, then check the
+                                 recorded history for linearizability (exit 1 on a violation)
 
 client flags:
   --endpoints URL,...   nodes to talk to (default $RAFTKV_ENDPOINTS or ${DEFAULT_ENDPOINTS})
@@ -32,6 +35,7 @@ client flags:
 const CLIENT_FLAGS: Record<string, FlagKind> = {
   endpoints: 'string', json: 'boolean', 'write-out': 'string', 'timeout-ms': 'string',
   'prev-value': 'string', 'prev-revision': 'string', limit: 'string', serializable: 'boolean', help: 'boolean',
+  seconds: 'string', clients: 'string', keys: 'string', seed: 'string',
 };
 
 export interface CliOutput {
@@ -111,6 +115,19 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
         if (json) io.out(JSON.stringify(statuses.map((s) => ({ endpoint: s.endpoint, ...(s.status ? { status: s.status } : { error: { code: s.error?.code, message: s.error?.message } }) }))) + '\n');
         else io.out(renderTable(STATUS_HEADERS, statusRows(statuses)));
         return failed ? 1 : 0;
+      }
+      case 'verify': {
+        args(0, 'no arguments');
+        const seconds = flags.has('seconds') ? positiveInteger(flags.get('seconds'), '--seconds') : 10;
+        const clients = flags.has('clients') ? positiveInteger(flags.get('clients'), '--clients') : 4;
+        const keys = flags.has('keys') ? positiveInteger(flags.get('keys'), '--keys') : 3;
+        const seed = flags.has('seed') ? positiveInteger(flags.get('seed'), '--seed') : (Date.now() % 1_000_000_007) >>> 0;
+        io.err(`verify: ${clients} clients on ${keys} keys for ${seconds} s against ${endpoints.join(',')} (seed ${seed})\n`);
+        const { runWorkload, verify } = await import('../verify/runner.js');
+        const { history, stats } = await runWorkload({ endpoints, seconds, clients, keys, seed });
+        const report = verify(history);
+        print({ ok: report.result.ok, stats, summary: report.summary }, `${report.summary}\n`);
+        return report.result.ok === true ? 0 : report.result.ok === false ? 1 : 2;
       }
       default:
         throw new UsageError(`unknown command "${command}"`);
