@@ -26,9 +26,11 @@ export interface ServeConfig {
 export const SERVE_DEFAULTS = {
   listenHost: '0.0.0.0',
   listenPort: 3000,
-  tickMs: 50,
-  electionTicks: 20,
-  heartbeatTicks: 2,
+  // 10 ms ticks: heartbeats every 50 ms, elections after 250-500 ms of silence, so a dead
+  // leader is replaced well within half a second while a few lost heartbeats are tolerated.
+  tickMs: 10,
+  electionTicks: 25,
+  heartbeatTicks: 5,
   snapshotEntries: 10_000,
   requestTimeoutMs: 5_000,
 } as const;
