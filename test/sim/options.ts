@@ -71,7 +71,7 @@ export function swarmOptions(seed: number, rng: Prng, over: OptionOverrides = {}
   return {
     seed,
     nodes,
-    ticks: over.ticks ?? 600,
+    ticks: over.ticks ?? 2000,
     livenessTicks: 40 * electionTicks + 200,
     electionTicks,
     heartbeatTicks,

@@ -1,0 +1,41 @@
+// The fixed simulator suite run by `npm test`: 2,000 seeds over 3, 5 and 7 nodes, each
+// with its own swarm of fault knobs. A failure prints the seed, the failure class, the
+// last events and the command that replays it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatFailure } from './report.js';
+import { runSeed } from './simulation.js';
+
+interface Group {
+  readonly nodes: 3 | 5 | 7;
+  readonly firstSeed: number;
+  readonly seeds: number;
+}
+
+const GROUPS: readonly Group[] = [
+  { nodes: 3, firstSeed: 1, seeds: 700 },
+  { nodes: 5, firstSeed: 100_001, seeds: 700 },
+  { nodes: 7, firstSeed: 200_001, seeds: 600 },
+];
+const CHUNK = 175;
+
+for (const g of GROUPS) {
+  for (let from = g.firstSeed; from < g.firstSeed + g.seeds; from += CHUNK) {
+    const to = Math.min(from + CHUNK, g.firstSeed + g.seeds) - 1;
+    test(`sim: ${g.nodes} nodes, seeds ${from}..${to}`, (t) => {
+      let events = 0;
+      let crashes = 0;
+      let committed = 0;
+      let ops = 0;
+      for (let seed = from; seed <= to; seed++) {
+        const r = runSeed(seed, { nodes: g.nodes });
+        if (!r.ok) assert.fail(formatFailure(r, { nodes: g.nodes }));
+        events += r.stats.events;
+        crashes += r.stats.crashes;
+        committed += r.stats.committed;
+        ops += r.stats.opsOk;
+      }
+      t.diagnostic(`${to - from + 1} seeds: ${events} events, ${crashes} crashes, ${committed} entries committed, ${ops} client ops answered`);
+    });
+  }
+}
