@@ -63,7 +63,7 @@ for (let k = 0; k < args.count; k++) {
   if (args.verbose || args.count === 1) {
     const s = r.stats;
     console.log(`seed ${seed} ok: ${r.options.nodes} nodes, ${s.ticks} ticks (liveness ${s.livenessTicks}), ${s.events} events, ${s.messages} msgs, ` +
-      `${s.crashes} crashes, ${s.partitions} partitions, committed ${s.committed}, ops ${s.opsOk}/${s.ops} ok; linearizability: ${r.linearizability}`);
+      `${s.crashes} crashes, ${s.partitions} partitions, ${s.elections} elections, ${s.compactions} compactions, ${s.snapshotsInstalled} snapshots installed, committed ${s.committed}, ops ${s.opsOk}/${s.ops} ok; linearizability: ${r.linearizability}`);
   }
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -20,6 +20,8 @@ export interface DriverHost {
   onApplied(node: SimNode, e: Entry, result: ApplyResult): void;
   onReadState(node: SimNode, rs: ReadState): void;
   onAppliedUpTo(node: SimNode): void;
+  /** Coverage counters for the run's stats. */
+  count(what: 'elections' | 'snapshotsInstalled' | 'compactions'): void;
 }
 
 export class SimNode {
@@ -123,6 +125,7 @@ export class SimNode {
       if (rd.softState.role === Roles.Leader) {
         const st = raw.status();
         checker.noteLeader(this.id, st.term, 'Ready.softState');
+        this.host.count('elections');
         const upTo = checker.requiredUpTo(st.term);
         if (st.lastIndex < upTo) {
           throw new SimFailure('safety', `leader completeness: ${this.id} became leader of term ${st.term} with lastIndex ${st.lastIndex} < ${upTo} committed before`);
@@ -146,6 +149,7 @@ export class SimNode {
         throw new SimFailure('contract', `${this.id}: Ready.snapshot at ${s.meta.index} is behind applied ${this.kv.appliedIndex}`);
       }
       this.kv.restore(s.data);
+      this.host.count('snapshotsInstalled');
       checker.onRestore(this.id, s, this.kv.appliedIndex, this.kv.appliedTerm, this.kv.hash);
     }
     for (const e of rd.committedEntries) {
@@ -171,6 +175,7 @@ export class SimNode {
     };
     this.disk.compact(snap);
     raw.compact(snap);
+    this.host.count('compactions');
     const t = this.kv.appliedTerm;
     this.host.trace.add(this.host.now, 'compact', this.id, null, () => `at ${applied}/${t}`);
   }

@@ -40,7 +40,9 @@ export interface RunStats {
   readonly crashes: number;
   readonly partitions: number;
   readonly committed: number;
-  readonly leaders: number;
+  readonly elections: number;
+  readonly snapshotsInstalled: number;
+  readonly compactions: number;
   readonly ops: number;
   readonly opsOk: number;
   readonly livenessTicks: number;
@@ -94,7 +96,7 @@ class Simulation implements DriverHost, ClientHost {
   private marker: { node: number; inc: number; index: number; term: number; data: Uint8Array } | null = null;
   private markerSeq = 0;
   private livenessDone = false;
-  private stats = { events: 0, messages: 0, crashes: 0, partitions: 0, leaders: 0 };
+  private stats = { events: 0, messages: 0, crashes: 0, partitions: 0, elections: 0, snapshotsInstalled: 0, compactions: 0 };
 
   constructor(readonly opts: SimOptions, master: Prng, verbose: boolean, traceLength: number) {
     this.trace = new Trace(traceLength, verbose);
@@ -128,6 +130,10 @@ class Simulation implements DriverHost, ClientHost {
   }
 
   // ---- hosts' interfaces ----
+
+  count(what: 'elections' | 'snapshotsInstalled' | 'compactions'): void {
+    this.stats[what]++;
+  }
 
   nodeIndex(id: NodeId): number | undefined {
     return this.idIndex.get(id);
