@@ -32,6 +32,11 @@ export interface WorkloadOptions {
   readonly beforeFinalReads?: () => Promise<void>;
   /** Read every key at the end, retrying until a definite answer. Default true. */
   readonly finalReads?: boolean;
+  /**
+   * 'serializable' reads each replica's own copy: not linearizable under faults. Only for
+   * showing that the checker catches stale reads (a negative control). Default 'linearizable'.
+   */
+  readonly readConsistency?: 'linearizable' | 'serializable';
 }
 
 export interface WorkloadStats {
@@ -91,7 +96,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
       const expected = kind === 'cas' ? (seen.get(key) && seen.get(key)!.length > 0 ? prng.pick(seen.get(key)!) : `c${prng.int(clientCount)}-0`) : undefined;
       byKind[kind]++;
       const id = recorder.invoke(who, kind, key, kind === 'put' || kind === 'cas' ? { value, ...(expected !== undefined ? { expected } : {}) } : {});
-      const answer = await perform(endpoint, kind, key, value, expected, timeoutMs);
+      const answer = await perform(endpoint, kind, key, value, expected, timeoutMs, options.readConsistency ?? 'linearizable');
       counts[answer.outcome]++;
       switch (answer.outcome) {
         case 'ok':
@@ -128,13 +133,13 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 }
 
 /** One request, classified. Never throws. */
-async function perform(endpoint: string, kind: OpKind, key: string, value: string, expected: string | undefined, timeoutMs: number): Promise<Answer> {
+async function perform(endpoint: string, kind: OpKind, key: string, value: string, expected: string | undefined, timeoutMs: number, reads: 'linearizable' | 'serializable' = 'linearizable'): Promise<Answer> {
   const path = `/kv/${encodeURIComponent(key)}`;
   let status: number;
   let body: { value?: string } | null = null;
   try {
     const res =
-      kind === 'get' ? await call(endpoint, 'GET', path, undefined, timeoutMs)
+      kind === 'get' ? await call(endpoint, 'GET', reads === 'serializable' ? `${path}?consistency=serializable` : path, undefined, timeoutMs)
       : kind === 'del' ? await call(endpoint, 'DELETE', path, undefined, timeoutMs)
       : await call(endpoint, 'PUT', kind === 'cas' ? `${path}?prevValue=${encodeURIComponent(expected!)}` : path, { value }, timeoutMs);
     status = res.status;

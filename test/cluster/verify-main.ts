@@ -16,10 +16,12 @@ async function main(): Promise<number> {
       keys: { type: 'string', default: '4' },
       endpoints: { type: 'string' },
       help: { type: 'boolean', default: false },
+      // Negative control: stale local reads, which the checker should reject under faults.
+      'serializable-reads': { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    console.log('usage: npm run verify -- [--seconds 60] [--seed S] [--clients 6] [--keys 4] [--endpoints http://host:port,...]');
+    console.log('usage: npm run verify -- [--seconds 60] [--seed S] [--clients 6] [--keys 4] [--endpoints http://host:port,...] [--serializable-reads]');
     return 0;
   }
   const seconds = Number(values.seconds);
@@ -35,7 +37,7 @@ async function main(): Promise<number> {
   let ok: boolean | 'unknown';
   if (values.endpoints) {
     const endpoints = values.endpoints.split(',').map((s) => s.trim()).filter(Boolean);
-    const { history, stats } = await runWorkload({ endpoints, seconds, clients, keys, seed });
+    const { history, stats } = await runWorkload({ endpoints, seconds, clients, keys, seed, readConsistency: values['serializable-reads'] ? 'serializable' : 'linearizable' });
     console.log(`workload: ${JSON.stringify(stats)}`);
     const report = verify(history);
     summary = report.summary;
@@ -45,7 +47,7 @@ async function main(): Promise<number> {
     const onSignal = (): void => void cleanup?.().finally(() => process.exit(130));
     process.once('SIGINT', onSignal);
     try {
-      const run = await runLinearizabilityUnderFaults({ seconds, seed, clients, keys, log: (l) => console.log(l), onCleanup: (c) => (cleanup = c) });
+      const run = await runLinearizabilityUnderFaults({ seconds, seed, clients, keys, readConsistency: values['serializable-reads'] ? 'serializable' : 'linearizable', log: (l) => console.log(l), onCleanup: (c) => (cleanup = c) });
       console.log(`workload: ${JSON.stringify(run.stats)}`);
       summary = run.report.summary;
       ok = run.report.result.ok;

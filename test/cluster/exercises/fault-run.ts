@@ -12,6 +12,8 @@ export interface FaultRunOptions {
   readonly clients?: number;
   readonly keys?: number;
   readonly size?: number;
+  /** Negative control: serializable reads must be caught as not linearizable under partitions. */
+  readonly readConsistency?: 'linearizable' | 'serializable';
   readonly log?: (line: string) => void;
   /** Called with a cleanup function as soon as there is something to clean up (for t.after). */
   readonly onCleanup?: (cleanup: () => Promise<void>) => void;
@@ -57,6 +59,7 @@ export async function runLinearizabilityUnderFaults(options: FaultRunOptions): P
       keys: options.keys ?? 4,
       seed: options.seed,
       requestTimeoutMs: 2000,
+      ...(options.readConsistency ? { readConsistency: options.readConsistency } : {}),
       beforeFinalReads: async () => {
         await nemesis.stop();
         await cluster.waitForLeader(20_000);
