@@ -11,7 +11,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClusterNode, debug, request } from '../harness.js';
 import { NetnsLab } from '../netns.js';
-import { parseYaml, parseYamlDocuments, type Yaml } from './mini-yaml.js';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+
+type Yaml = string | number | boolean | null | Yaml[] | { [key: string]: Yaml };
+const parseYamlDocuments = (source: string): Yaml[] =>
+  parseAllDocuments(source).map((d) => {
+    if (d.errors.length) throw new Error(d.errors.map((e) => e.message).join('; '));
+    return d.toJS() as Yaml;
+  });
 import { leaderAmong, netnsUnavailableReason, putAcked, waitConverged } from './support.js';
 import { parseDockerfile } from './dockerfile.js';
 
