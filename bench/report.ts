@@ -89,8 +89,9 @@ function fmt(v: number | undefined, digits: number): string {
   return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function ratio(a: number | undefined, b: number | undefined): string {
-  if (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b) || b === 0) return '-';
+function ratio(a: number | undefined, b: number | undefined, digits: number): string {
+  // A denominator that prints as zero gives a ratio that means nothing.
+  if (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b) || Math.abs(b) < 0.5 * 10 ** -digits) return '-';
   return `${(a / b).toFixed(2)}x`;
 }
 
@@ -111,7 +112,7 @@ export function tableRows(run: BenchRun): string[][] {
       const rv = r && !r.error ? m.value(r) : undefined;
       const ev = e && !e.error ? m.value(e) : undefined;
       if (rv === undefined && ev === undefined) continue;
-      rows.push([title(), m.label, fmt(rv, m.digits), ...(withEtcd ? [fmt(ev, m.digits), m.noRatio ? '' : ratio(rv, ev)] : [])]);
+      rows.push([title(), m.label, fmt(rv, m.digits), ...(withEtcd ? [fmt(ev, m.digits), m.noRatio ? '' : ratio(rv, ev, m.digits)] : [])]);
     }
   }
   return rows;
