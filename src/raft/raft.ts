@@ -479,6 +479,8 @@ export class Raft {
     } else {
       this.log.restore(snap);
       this.voters = [...snap.meta.conf.voters];
+      // It is now the snapshot our log starts after: if we lead later, it is what we send.
+      this.snapshot = snap;
     }
     this.send(this.msg(MessageType.MsgAppResp, m.from, { index: this.log.committed }));
   }

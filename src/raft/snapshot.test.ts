@@ -91,3 +91,34 @@ test('snapshot: a lost MsgSnap is retried', () => {
   assert.ok(c.sent.filter((s) => s.msg.type === MessageType.MsgSnap).length >= 2, 'sent again');
   assert.equal(c.get('c').node.status().commit, 6);
 });
+
+test('snapshot §7: a node that installed a snapshot from the leader can send it on once it leads (sim seed 2022)', () => {
+  const c = laggingBehindSnapshot();
+  c.tick('a');
+  c.stabilize();
+  assert.equal(c.get('c').node.status().firstIndex, 7, 'c installed the snapshot');
+  // Make c the leader while b is cut off.
+  c.isolate('b');
+  c.get('a').node.transferLeadership(nodeId('c'));
+  c.stabilize();
+  c.heal();
+  c.isolate('a');
+  const cNode = c.get('c');
+  assert.equal(cNode.node.status().role, 'leader');
+  // b needs the compacted prefix: it restarts with an empty disk, as a replaced machine would.
+  const b = c.get('b');
+  b.disk.entries = [];
+  b.disk.snapshot = null;
+  b.disk.hardState = { ...b.disk.hardState, commit: index(0) };
+  b.restart();
+  const mark = c.sent.length;
+  c.heal();
+  for (let i = 0; i < 3; i++) {
+    c.tick('c');
+    c.stabilize();
+  }
+  const snaps = c.sentSince(mark, (m) => m.type === MessageType.MsgSnap && m.to === 'b');
+  assert.ok(snaps.length >= 1, 'the new leader sent its installed snapshot');
+  assert.equal(new TextDecoder().decode(snaps[0]!.snapshot!.data), 'image@6');
+  assert.equal(b.node.status().firstIndex, 7);
+});
