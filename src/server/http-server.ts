@@ -9,6 +9,7 @@ import { ClientAbortedError, readBody } from './body.js';
 import { FORWARDED_BY_HEADER, Forwarder, type ForwardedAnswer } from './forward.js';
 import { HttpMetrics } from './http-metrics.js';
 import { dashboardHtml } from './dashboard.js';
+import { createDashboard } from './dashboard-routes.js';
 import {
   checkKey, checkValue, decodeKey, parseConsistency, parseIdempotencyKey, parseJsonObject, parseLimit,
   parsePrecondition, parseQuery, splitUrl,
@@ -32,7 +33,7 @@ export interface ApiServerOptions {
 }
 
 
-type Route = 'kv_key' | 'kv' | 'debug' | 'cluster' | 'health' | 'metrics' | 'dashboard' | 'unknown';
+type Route = 'kv_key' | 'kv' | 'debug' | 'cluster' | 'health' | 'metrics' | 'dashboard' | 'ui' | 'unknown';
 
 const WRITE_PARAMS = ['prevValue', 'prevRevision'] as const;
 
@@ -60,7 +61,10 @@ export function createApiServer(node: RunningNode, opts: ApiServerOptions = {}):
       const ctx = new RequestContext(req, res);
       inFlight++;
       res.on('close', () => inFlight--);
-      res.on('finish', () => metrics.observe(req.method ?? '', ctx.route, res.statusCode, started));
+      res.on('finish', () => {
+        metrics.observe(req.method ?? '', ctx.route, res.statusCode, started);
+        dashboard.observe(req, ctx.route, started);
+      });
       handle(ctx).catch((err: unknown) => answerError(ctx, err));
     },
   );
@@ -69,6 +73,7 @@ export function createApiServer(node: RunningNode, opts: ApiServerOptions = {}):
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   server.on('close', () => forwarder.close());
+  const dashboard = createDashboard(node, server);
   return Object.assign(server, { inFlightRequests: () => inFlight });
 
   async function handle(ctx: RequestContext): Promise<void> {
@@ -90,6 +95,10 @@ export function createApiServer(node: RunningNode, opts: ApiServerOptions = {}):
       if (method === 'GET') return listKeys(ctx, parseQuery(query, ['prefix', 'limit', 'consistency']));
       if (method === 'POST') return postKv(ctx, parseQuery(query, WRITE_PARAMS));
       throw methodNotAllowed('GET, POST');
+    }
+    if (path.startsWith('/ui/')) {
+      ctx.route = 'ui';
+      return dashboard.handle(req, ctx.res, path);
     }
     const onlyGet = (route: Route): void => {
       ctx.route = route;
