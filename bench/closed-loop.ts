@@ -9,6 +9,8 @@ export interface LoopHooks {
   onMeasureEnd(at: number): void;
   /** Resolves when the parent says stop (used when the job has no fixed measured window). */
   stopSignal: Promise<void>;
+  /** Called for every acknowledged request (only when the job records acks). */
+  onAck?(ack: Ack): void;
 }
 
 export function makeValue(bytes: number, tag: string): string {
@@ -61,7 +63,11 @@ export async function runLoad(job: LoadJob, target: KvTarget, hooks: LoopHooks):
           recorder.record(ms);
           ops++;
         }
-        acks?.push({ key, value, startAt, ackAt: startAt + ms });
+        if (acks) {
+          const ack = { key, value, startAt, ackAt: startAt + ms };
+          acks.push(ack);
+          hooks.onAck?.(ack);
+        }
       } catch (err) {
         const kind = errorKind(err);
         errors[kind] = (errors[kind] ?? 0) + 1;

@@ -11,6 +11,7 @@ export interface PhaseHooks {
 }
 
 interface Pending {
+  ackWaiter?: (ackAt: number) => void;
   resolve(result: LoadResult | VerifyResult): void;
   reject(err: Error): void;
   hooks: PhaseHooks;
@@ -44,10 +45,19 @@ export class LoadGenerator {
   }
 
   /** Start a job; `stop()` on the returned handle ends an open-ended one. */
-  load(job: LoadJob, hooks: PhaseHooks = {}): { result: Promise<LoadResult>; stop(): void } {
+  load(job: LoadJob, hooks: PhaseHooks = {}): { result: Promise<LoadResult>; stop(): void; ackedAfter(at: number): Promise<number> } {
     const id = this.nextId++;
     const result = this.submit(id, job, hooks) as Promise<LoadResult>;
-    return { result, stop: () => this.child.send({ type: 'stop', id }) };
+    return {
+      result,
+      stop: () => this.child.send({ type: 'stop', id }),
+      ackedAfter: (at) => new Promise<number>((resolve) => {
+        const p = this.pending.get(id);
+        if (!p) return;
+        p.ackWaiter = resolve;
+        this.child.send({ type: 'watch-ack', id, at });
+      }),
+    };
   }
 
   verify(job: VerifyJob): Promise<VerifyResult> {
@@ -70,6 +80,10 @@ export class LoadGenerator {
     if (m.type === 'ready') return;
     const p = this.pending.get(m.id);
     if (!p) return;
+    if (m.type === 'acked-after') {
+      p.ackWaiter?.(m.ackAt);
+      return;
+    }
     if (m.type === 'phase') {
       if (m.phase === 'measure-start') p.hooks.onMeasureStart?.(m.at);
       else p.hooks.onMeasureEnd?.(m.at);

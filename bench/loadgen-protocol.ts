@@ -74,10 +74,13 @@ export interface VerifyResult {
 export type ParentMessage =
   | { readonly type: 'run'; readonly id: number; readonly job: Job }
   | { readonly type: 'stop'; readonly id: number }
+  /** Tell the parent once a request started at or after `at` is acknowledged. */
+  | { readonly type: 'watch-ack'; readonly id: number; readonly at: number }
   | { readonly type: 'exit' };
 
 export type ChildMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'phase'; readonly id: number; readonly phase: 'measure-start' | 'measure-end'; readonly at: number }
+  | { readonly type: 'acked-after'; readonly id: number; readonly ackAt: number }
   | { readonly type: 'result'; readonly id: number; readonly result: LoadResult | VerifyResult }
   | { readonly type: 'error'; readonly id: number; readonly message: string };

@@ -7,6 +7,7 @@ import { RaftkvHttpTarget } from './targets/raftkv-http.js';
 import type { KvTarget } from './targets/target.js';
 
 const stopWaiters = new Map<number, () => void>();
+const ackWatches = new Map<number, number>();
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -29,9 +30,17 @@ async function run(id: number, job: Job): Promise<LoadResult | VerifyResult> {
       onMeasureStart: (at) => send({ type: 'phase', id, phase: 'measure-start', at }),
       onMeasureEnd: (at) => send({ type: 'phase', id, phase: 'measure-end', at }),
       stopSignal,
+      onAck: (ack) => {
+        const at = ackWatches.get(id);
+        if (at !== undefined && ack.startAt >= at) {
+          ackWatches.delete(id);
+          send({ type: 'acked-after', id, ackAt: ack.ackAt });
+        }
+      },
     });
   } finally {
     stopWaiters.delete(id);
+    ackWatches.delete(id);
     await target.close();
   }
 }
@@ -43,6 +52,9 @@ process.on('message', (message: ParentMessage) => {
         (result) => send({ type: 'result', id: message.id, result }),
         (err: unknown) => send({ type: 'error', id: message.id, message: err instanceof Error ? `${err.message}${err.cause ? ` (${String(err.cause)})` : ''}` : String(err) }),
       );
+      break;
+    case 'watch-ack':
+      ackWatches.set(message.id, message.at);
       break;
     case 'stop':
       stopWaiters.get(message.id)?.();

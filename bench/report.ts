@@ -37,6 +37,7 @@ const STEADY: Metric[] = [
 
 const FAILOVER: Metric[] = [
   { label: 'kill to next ack ms', value: (c) => c.failoverMs, digits: 0 },
+  { label: 'kill to new leader ms (polled)', value: (c) => c.electionMs, digits: 0 },
   { label: 'acknowledged writes', value: (c) => c.ackedWrites, digits: 0, noRatio: true },
   { label: 'acked writes lost', value: (c) => c.lostWrites, digits: 0, noRatio: true },
   { label: 'write p50 ms', value: (c) => c.p50Ms, digits: 3 },
@@ -199,9 +200,11 @@ differences under ~20% as noise and compare raftkv with etcd only within one run
   member processes ("cluster") and for the load generator (with the bench's own process);
   "% of a core" is CPU time / wall time. "other processes" is the machine's busy time from
   \`/proc/stat\` minus those: work that is not the bench competing for the same cores.
-- Failover: one writer with unique keys; the leader gets SIGKILL; "kill to next ack" is the time
-  from the kill to the acknowledgement of the first write sent after it; then every acknowledged
-  write is read back (linearizable) from the survivors.
+- Failover: one writer with unique keys, all members as endpoints, 1 s request timeout; the leader
+  gets SIGKILL; "kill to next ack" is the time from the kill to the acknowledgement of the first
+  write sent after it (client behaviour included); "kill to new leader" is when the survivors'
+  status first shows an agreed leader (50 ms polling); then every acknowledged write is read back
+  (linearizable) from the survivors.
 - Catch-up: a follower gets SIGKILL, 64 writers write for ${Number(s['catchUpLoadMs']) / 1000} s, the follower restarts; the time is
   from its restart (process start included) until its applied index reaches the leader's commit index.
 

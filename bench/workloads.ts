@@ -62,6 +62,8 @@ export interface Cell {
   /** Leader or term changed while this workload ran (expected only for failover). */
   readonly leaderChanged?: boolean;
   readonly failoverMs?: number;
+  /** Kill to the survivors agreeing on a new leader, as polled by the bench. */
+  readonly electionMs?: number;
   readonly ackedWrites?: number;
   readonly lostWrites?: number;
   readonly catchUpMs?: number;
@@ -197,6 +199,8 @@ async function runSteady(name: keyof typeof SHAPES, ctx: WorkloadContext): Promi
 
 /** kill -9 the leader under one steady writer; time from the kill to the next acknowledged write
  *  that was sent after the kill; then read every acknowledged write back from the survivors. */
+const FAILOVER_REQUEST_TIMEOUT_MS = 1000;
+
 async function runFailover(ctx: WorkloadContext): Promise<Cell> {
   const { cluster, settings } = ctx;
   const leader = await waitForLeader(cluster, 10_000);
@@ -207,7 +211,9 @@ async function runFailover(ctx: WorkloadContext): Promise<Cell> {
   const handle = ctx.loadgen.load(
     {
       kind: 'load',
-      target: targetSpec(ctx, leader, 'all'),
+      // A short per-request timeout, so a request stuck on the dead leader's connection costs the
+      // client at most this much; the same for both stores.
+      target: { ...targetSpec(ctx, leader, 'all'), requestTimeoutMs: FAILOVER_REQUEST_TIMEOUT_MS },
       op: 'write',
       concurrency: 1,
       warmupMs: settings.warmupMs,
@@ -223,14 +229,19 @@ async function runFailover(ctx: WorkloadContext): Promise<Cell> {
   );
   let killAt = NaN;
   let newLeader: MemberStatus | undefined;
+  let electedAt = NaN;
   try {
     await started;
     await sleep(Math.min(1000, settings.measureMs / 2));
     killAt = nowMs();
+    const acked = handle.ackedAfter(killAt);
     await cluster.kill(leader.id);
     ctx.log(`  killed leader ${leader.id} (term ${leader.term})`);
     newLeader = await waitForLeader(cluster, 30_000, survivors);
-    await sleep(Math.min(1000, settings.measureMs / 2));
+    electedAt = nowMs();
+    // Keep writing until the client has a write acknowledged after the kill (bounded), then a little more.
+    await Promise.race([acked, sleep(30_000)]);
+    await sleep(Math.min(500, settings.measureMs / 4));
   } finally {
     handle.stop();
   }
@@ -247,7 +258,8 @@ async function runFailover(ctx: WorkloadContext): Promise<Cell> {
     concurrency: 16,
   });
   const notes = [
-    `new leader ${newLeader?.id} in term ${newLeader?.term}`,
+    `new leader ${newLeader?.id} in term ${newLeader?.term}, seen by the bench (50 ms polling) ${(electedAt - killAt).toFixed(0)} ms after the kill`,
+    `client request timeout during failover: ${FAILOVER_REQUEST_TIMEOUT_MS} ms`,
     `client-visible gap ${(firstAfter - lastBefore).toFixed(0)} ms (last ack before the kill to first ack after it)`,
     `${r.failedTotal} failed attempts during failover (${Object.entries(r.errors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})`,
   ];
@@ -272,6 +284,7 @@ async function runFailover(ctx: WorkloadContext): Promise<Cell> {
     clusterCpuPct: (clusterMs * 100) / r.measuredMs,
     loadgenCpuPct: (loadgenMs * 100) / r.measuredMs,
     failoverMs: Number.isFinite(firstAfter) ? firstAfter - killAt : NaN,
+    electionMs: electedAt - killAt,
     ackedWrites: acks.length,
     lostWrites: verify.missing + verify.mismatched + verify.unreadable,
     leaderChanged: true,
