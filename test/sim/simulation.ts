@@ -63,13 +63,16 @@ export type RunResult =
     };
 
 export interface RunSettings extends OptionOverrides {
+  /** Bias the drawn knobs (exploration scripts); replays must pass the same tweak. */
+  tweak?: (o: SimOptions) => SimOptions;
   verbose?: boolean;
   traceLength?: number;
 }
 
 export function runSeed(seed: number, settings: RunSettings = {}): RunResult {
   const master = new Prng(seed);
-  const options = swarmOptions(seed, master.fork('options'), settings);
+  const drawn = swarmOptions(seed, master.fork('options'), settings);
+  const options = settings.tweak ? settings.tweak(drawn) : drawn;
   const sim = new Simulation(options, master, settings.verbose ?? false, settings.traceLength ?? 60);
   return sim.run();
 }
