@@ -27,7 +27,7 @@ main{padding:14px 20px;display:grid;gap:14px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px}
 .member{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px;border-left:5px solid var(--c,#999)}
 .member.leader{box-shadow:0 0 0 2px var(--leader)}
-.member.down{opacity:.6;background:#f1f1f3}
+.member.down{opacity:.6;background:#f1f1f3}.stale .member{filter:grayscale(1);opacity:.7}
 .member h3{margin:0 0 2px;font-size:16px;display:flex;gap:8px;align-items:center}
 .member .addr{color:var(--muted);font-size:12px}
 .member dl{display:grid;grid-template-columns:auto 1fr auto 1fr;gap:1px 8px;margin:6px 0}

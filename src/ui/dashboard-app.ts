@@ -103,6 +103,7 @@ function renderHeader(): void {
   conn.className = `pill ${state.connected && !stale ? 'ok' : 'bad'}`;
   const banner = $('banner');
   if (!state.connected) {
+    $('members').classList.add('stale');
     const others = (view?.members ?? []).filter((m) => !m.self);
     banner.className = 'bad';
     banner.innerHTML = `lost the connection to ${esc(state.hello?.nodeId ?? 'this node')}; retrying. Other members' dashboards: ` +
@@ -110,7 +111,13 @@ function renderHeader(): void {
     return;
   }
   if (!view) return;
+  $('members').classList.toggle('stale', stale);
   $('term').textContent = `term ${view.term}`;
+  if (stale) {
+    banner.className = 'bad';
+    banner.textContent = `no update from ${view.nodeId} for ${ago(Date.now() - state.lastViewAt)}: the node is paused, overloaded or cut off from this browser; what is shown is its last view`;
+    return;
+  }
   banner.className = view.leaderId ? '' : 'bad';
   banner.innerHTML = view.leaderId
     ? `leader: <b id="leader-name">${esc(view.leaderId)}</b> in term ${view.term}` +
@@ -402,7 +409,8 @@ async function deleteKey(key: string): Promise<void> {
 // --- process controls (local supervisor only) ------------------------------------------------
 
 async function control(action: string, node: string): Promise<void> {
-  showResult(`${esc(action)} ${esc(node)}…`);
+  const own = node === state.hello?.nodeId && (action === 'kill' || action === 'pause' || action === 'restart');
+  showResult(`${esc(action)} ${esc(node)}…${own ? ' (the node serving this page: the page loses it until it is back; the other members\' dashboards still work)' : ''}`);
   const a = await api('POST', '/ui/control', { action, node });
   if (a.status !== 200) return showResult(`${esc(action)} ${esc(node)}: ${esc(a.body['message'] ?? a.body['error'] ?? a.status)}`, true);
   showResult(esc(a.body['message'] ?? 'done'));
