@@ -5,8 +5,8 @@ import type { ClusterView, MemberView, TimelineEvent } from '../server/dashboard
 import type { StatPoint } from '../server/dashboard-series.js';
 import type { Hello } from '../server/events.js';
 
-const CHART_WINDOW_S = 180;
-const COMMIT_WINDOW_S = 90;
+const CHART_WINDOW_S = 120;
+const COMMIT_WINDOW_S = 60;
 const STALE_AFTER_MS = 2_500;
 const PALETTE = ['#2b6cb0', '#b83280', '#c05621', '#2f855a', '#6b46c1', '#00838f', '#975a16'];
 
@@ -131,12 +131,17 @@ function ago(ms: number | null): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`;
 }
 
+let lastMembersHtml = '';
+
 function renderMembers(): void {
   const view = state.view;
   if (!view) return;
   const top = Math.max(1, ...view.members.map((m) => m.lastIndex ?? 0));
   const controls = state.hello?.controls ?? false;
-  $('members').innerHTML = view.members.map((m) => memberCard(m, view, top, controls)).join('');
+  const html = view.members.map((m) => memberCard(m, view, top, controls)).join('');
+  // Unchanged cards are left alone, so a button is not replaced under the pointer.
+  if (html !== lastMembersHtml) $('members').innerHTML = html;
+  lastMembersHtml = html;
 }
 
 function memberCard(m: MemberView, view: ClusterView, top: number, controls: boolean): string {
@@ -260,7 +265,10 @@ function drawChart(canvas: HTMLCanvasElement, series: Series[], nowS: number, wi
     ctx.stroke();
     ctx.fillText(fmt(v) + unit, 2, y(v) + 3);
   }
-  for (let s = 0; s <= windowS; s += windowS / 3) ctx.fillText(s === windowS ? 'now' : `-${Math.round((windowS - s) / 60 * 10) / 10}m`, x(t0 + s) - 10, h - 3);
+  for (let s = 0; s <= windowS; s += windowS / 3) {
+    const back = Math.round(windowS - s);
+    ctx.fillText(back === 0 ? 'now' : back % 60 === 0 ? `-${back / 60}m` : `-${back}s`, x(t0 + s) - (back === 0 ? 18 : 6), h - 3);
+  }
   series.forEach((s, i) => {
     const data = visible[i]!;
     ctx.strokeStyle = s.color;

@@ -33,7 +33,7 @@ before(async () => {
       '--disable-component-update', '--disable-sync'],
     // launch() (not a persistent context) gives chromium a fresh temporary profile of its own.
   });
-  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
   page.on('pageerror', (err) => console.error('page error:', err.message));
   await page.goto(`${watched.url}/`);
 });
@@ -91,7 +91,7 @@ test('killing the leader shows a new leader within a few seconds', { skip, timeo
   console.log(`# the page showed a new leader ${elected} ms after the old one was killed`);
 
   if (process.env['UPDATE_SCREENSHOT'] === '1' || !existsSync(SCREENSHOT)) {
-    await makeTraffic(watched, 3_000);
+    await makeTraffic(watched, 6_000);
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     console.log(`# wrote ${SCREENSHOT}`);
