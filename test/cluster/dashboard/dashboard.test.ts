@@ -19,6 +19,7 @@ let browser: Browser | null = null;
 let page: Page;
 let leader: ClusterNode;
 let watched: ClusterNode;
+const pageErrors: string[] = [];
 
 before(async () => {
   if (skip) return;
@@ -34,7 +35,7 @@ before(async () => {
     // launch() (not a persistent context) gives chromium a fresh temporary profile of its own.
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-  page.on('pageerror', (err) => console.error('page error:', err.message));
+  page.on('pageerror', (err) => pageErrors.push(err.message));
   await page.goto(`${watched.url}/`);
 });
 
@@ -96,6 +97,7 @@ test('killing the leader shows a new leader within a few seconds', { skip, timeo
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     console.log(`# wrote ${SCREENSHOT}`);
   }
+  assert.deepEqual(pageErrors, [], 'the page script threw');
 });
 
 /** A little load so the charts have something to draw: bounded in time, local only. */
