@@ -122,11 +122,15 @@ export class RaftNode implements RunningNode {
 
   /** Run a Ready cycle on the next turn, once, whatever number of inputs arrive in this one. */
   private schedule(): void {
-    if (this.scheduled || this.busy || this.closed) return;
+    if (this.scheduled || this.closed) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.cycle();
+      if (!this.busy) return void this.cycle();
+      // A Ready is being persisted: what may leave now (new entries for followers, commit
+      // news, heartbeats) goes out anyway, so followers write batch N+1 while we write batch N.
+      const msgs = this.raw.takeMessages();
+      if (msgs.length > 0) this.transport.sendAll(msgs);
     });
   }
 

@@ -43,3 +43,26 @@ test('durability (10.2.1): the leader counts itself in the commit quorum only af
   a.advance(rd);
   assert.equal(a.status().commit, 2, 'a\'s own durable copy completes the quorum');
 });
+
+test('durability (10.2.1): takeMessages() sends a new batch to followers while the previous Ready is still being written, and never what must wait', () => {
+  const c = new Cluster(['a', 'b', 'c'], { preVote: false, checkQuorum: false });
+  c.elect('a');
+  const a = c.get('a').node;
+  assert.equal(c.propose('a', 'first').ok, true);
+  const rd = a.ready(); // batch N: being written, not advanced
+  assert.deepEqual(rd.entries.map((e) => e.index), [2]);
+  // Batch N+1 arrives while N is on its way to disk.
+  assert.equal(c.propose('a', 'second').ok, true);
+  assert.equal(a.hasReady(), false, 'one Ready at a time');
+  const early = a.takeMessages();
+  const apps = early.filter((m) => m.type === MessageType.MsgApp);
+  assert.equal(apps.length, 2, 'one MsgApp per follower');
+  for (const m of apps) assert.ok(m.entries.some((e) => e.index === 3), `${m.to} gets entry 3 before the leader wrote it`);
+  // The leader's own copy still does not count: nothing commits on its behalf before advance().
+  assert.equal(a.status().commit, 1);
+  // Votes and acknowledgements never come out of takeMessages(): a follower's ack waits for its Ready.
+  const b = c.get('b').node;
+  for (const m of apps.filter((x) => x.to === 'b')) b.step(m);
+  assert.deepEqual(b.takeMessages().filter((m) => m.type === MessageType.MsgAppResp), []);
+  a.advance(rd);
+});

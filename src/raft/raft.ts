@@ -525,9 +525,11 @@ export class Raft {
       pr.becomeReplicate();
     } else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);
 
-    if (this.maybeCommit()) this.bcastAppend();
+    // The new commit index goes out with the next flush, merged with whatever entries this turn adds.
+    if (this.maybeCommit()) this.pendingBroadcast = true;
     // A follower we were waiting on may have missed the latest commit index: an empty MsgApp carries it.
-    else if (oldPaused) this.sendAppend(m.from);
+    // (Unless a broadcast is already due: it carries the commit index to every follower.)
+    else if (oldPaused && !this.pendingBroadcast) this.sendAppend(m.from);
     while (this.sendAppend(m.from, false)) { /* fill the window */ }
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
       this.send(this.msg(MessageType.MsgTimeoutNow, m.from));
@@ -570,7 +572,7 @@ export class Raft {
     if (this.role !== Role.Leader) return;
     const self = this.progress.get(this.id);
     if (!self) return;
-    if (self.maybeUpdate(this.log.persisted) && this.maybeCommit()) this.bcastAppend();
+    if (self.maybeUpdate(this.log.persisted) && this.maybeCommit()) this.pendingBroadcast = true;
   }
 
   // ---------------------------------------------------------------- client requests

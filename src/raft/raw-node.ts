@@ -91,6 +91,19 @@ export class RawNode {
     this.raft.compact(snapshot);
   }
 
+  /**
+   * Messages that may leave at once, even while a Ready is being persisted: the leader's MsgApp
+   * and heartbeats (dissertation 10.2.1), pre-votes and read-index traffic. Proposals and commit
+   * advances pending since the last call are flushed into them first, so followers receive batch
+   * N+1 while the leader is still writing batch N. Never returns messagesAfterPersist.
+   */
+  takeMessages(): Message[] {
+    this.raft.flush();
+    const msgs = this.raft.msgs;
+    this.raft.msgs = [];
+    return msgs;
+  }
+
   private softState(): SoftState {
     return { role: this.raft.role, leaderId: this.raft.leaderId };
   }

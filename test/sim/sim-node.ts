@@ -82,7 +82,14 @@ export class SimNode {
   pump(): void {
     for (;;) {
       const raw = this.raw;
-      if (raw === null || this.outstanding !== null || !raw.hasReady()) return;
+      if (raw === null) return;
+      if (this.outstanding !== null) {
+        // As the real driver does: what may leave during a write leaves now (10.2.1 pipelining).
+        const early = raw.takeMessages();
+        if (early.length > 0) this.host.send(this, early);
+        return;
+      }
+      if (!raw.hasReady()) return;
       const rd = raw.ready();
       this.outstanding = rd;
       this.observe(raw, rd);
