@@ -289,7 +289,7 @@ export class RaftNode implements RunningNode {
         id,
         address,
         role: self ? st.role : id === st.leaderId ? Role.Leader : st.leaderId !== NONE && st.role === Role.Leader ? Role.Follower : 'unknown',
-        ...(pr ? { match: pr.match, next: pr.next, lag: st.lastIndex - pr.match } : {}),
+        ...(pr ? { match: pr.match, next: pr.next, lag: st.lastIndex - pr.match, progress: pr.state } : {}),
         ...(self ? { match: st.lastIndex, lag: 0 } : {}),
         ...(link && link.lastHeardMsAgo !== null ? { lastHeardMsAgo: link.lastHeardMsAgo } : {}),
         reachable: self ? true : (link?.connected ?? false),

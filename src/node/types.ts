@@ -11,6 +11,8 @@ export interface MemberInfo {
   readonly match?: Index;
   readonly next?: Index;
   readonly lag?: number;
+  /** Leader's replication state for this follower: probe, replicate or snapshot. */
+  readonly progress?: 'probe' | 'replicate' | 'snapshot';
   readonly lastHeardMsAgo?: number;
   readonly reachable?: boolean;
 }

@@ -57,6 +57,10 @@ export class Raft {
   private readonly readOnly = new ReadOnly();
   /** Leader: proposals or reads arrived since the last ready(); flushed once per driver turn. */
   private pendingBroadcast = false;
+  /** Leader: the commit index moved and followers have not been told. It rides on the next
+   *  MsgApp of a flush, or goes out by itself at the next tick: never a message of its own per
+   *  commit, which would double the messages of every write. */
+  private commitNews = false;
 
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
@@ -176,6 +180,7 @@ export class Raft {
     this.leadTransferee = NONE;
     this.readOnly.reset();
     this.pendingBroadcast = false;
+    this.commitNews = false;
   }
 
   becomeFollower(term: Term, leader: NodeId): void {
@@ -303,6 +308,10 @@ export class Raft {
   }
 
   private tickHeartbeat(): void {
+    if (this.commitNews) {
+      this.commitNews = false;
+      this.bcastAppend();
+    }
     this.heartbeatElapsed++;
     this.electionElapsed++;
     if (this.electionElapsed >= this.cfg.electionTicks) {
@@ -525,11 +534,9 @@ export class Raft {
       pr.becomeReplicate();
     } else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);
 
-    // The new commit index goes out with the next flush, merged with whatever entries this turn adds.
-    if (this.maybeCommit()) this.pendingBroadcast = true;
-    // A follower we were waiting on may have missed the latest commit index: an empty MsgApp carries it.
-    // (Unless a broadcast is already due: it carries the commit index to every follower.)
-    else if (oldPaused && !this.pendingBroadcast) this.sendAppend(m.from);
+    // The new commit index travels with the next entries, or at the next tick. A follower we were
+    // waiting on (paused) may have missed earlier commit news too: the same broadcast covers it.
+    if (this.maybeCommit() || oldPaused) this.commitNews = true;
     while (this.sendAppend(m.from, false)) { /* fill the window */ }
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
       this.send(this.msg(MessageType.MsgTimeoutNow, m.from));
@@ -572,7 +579,7 @@ export class Raft {
     if (this.role !== Role.Leader) return;
     const self = this.progress.get(this.id);
     if (!self) return;
-    if (self.maybeUpdate(this.log.persisted) && this.maybeCommit()) this.pendingBroadcast = true;
+    if (self.maybeUpdate(this.log.persisted) && this.maybeCommit()) this.commitNews = true;
   }
 
   // ---------------------------------------------------------------- client requests
@@ -618,6 +625,7 @@ export class Raft {
     this.pendingBroadcast = false;
     if (this.role !== Role.Leader) return;
     this.bcastAppend();
+    this.commitNews = false;
     if (this.readOnly.hasQueued()) {
       const round = this.readOnly.startRound(this.log.committed, this.id);
       if (this.voters.length === 1 && this.voters[0] === this.id) {

@@ -1,7 +1,11 @@
 // The only file-system calls storage makes. Everything goes through this seam so tests can
 // inject crashes, torn writes and I/O errors (see fault-fs.ts).
+import fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+
+/** Batches up to this size are written synchronously (a memcpy into the page cache). */
+const SYNC_WRITE_MAX_BYTES = 256 * 1024;
 
 /** A file opened for appending: every write goes to the current end. */
 export interface AppendFile {
@@ -37,16 +41,34 @@ class RealAppendFile implements AppendFile {
     private readonly sync: boolean,
   ) {}
 
-  async append(data: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < data.length) {
-      const { bytesWritten } = await this.fh.write(data, offset, data.length - offset);
-      offset += bytesWritten;
+  /**
+   * A small batch goes to the page cache with a synchronous write (microseconds, and no thread
+   * pool round trip on the hot path of every commit); a large one goes through the thread pool
+   * so the event loop never stalls on it. Durability comes only from datasync() either way.
+   */
+  append(data: Uint8Array): Promise<void> {
+    if (data.length <= SYNC_WRITE_MAX_BYTES) {
+      try {
+        let offset = 0;
+        while (offset < data.length) offset += fs.writeSync(this.fh.fd, data, offset, data.length - offset);
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
+    return new Promise((resolve, reject) => {
+      const step = (offset: number): void => {
+        if (offset >= data.length) return resolve();
+        fs.write(this.fh.fd, data, offset, data.length - offset, null, (err, written) => (err ? reject(err) : step(offset + written)));
+      };
+      step(0);
+    });
   }
 
-  async datasync(): Promise<void> {
-    if (this.sync) await this.fh.datasync();
+  datasync(): Promise<void> {
+    if (!this.sync) return Promise.resolve();
+    // The callback API: measurably cheaper per call than FileHandle.datasync() on this path.
+    return new Promise((resolve, reject) => fs.fdatasync(this.fh.fd, (err) => (err ? reject(err) : resolve())));
   }
 
   truncate(size: number): Promise<void> {

@@ -98,8 +98,24 @@ export class PeerTransport {
     sender.enqueue(m);
   }
 
+  /**
+   * Queues a whole turn's messages and writes them at once. The caller (the node's Ready loop)
+   * has already gathered everything of its turn, so waiting for setImmediate would only add a
+   * loop iteration to the latency of every write.
+   */
   sendAll(messages: readonly Message[]): void {
     for (const m of messages) this.send(m);
+    this.flushDirty();
+  }
+
+  private flushDirty(): void {
+    if (this.flushImmediate !== null) {
+      clearImmediate(this.flushImmediate);
+      this.flushImmediate = null;
+    }
+    const batch = [...this.dirty];
+    this.dirty.clear();
+    for (const s of batch) s.flush();
   }
 
   /** Membership change: start talking to a new member (or move it to a new address). */
@@ -214,12 +230,7 @@ export class PeerTransport {
       logger: this.logger,
       scheduleFlush: (sender: PeerSender): void => {
         this.dirty.add(sender);
-        this.flushImmediate ??= setImmediate(() => {
-          this.flushImmediate = null;
-          const batch = [...this.dirty];
-          this.dirty.clear();
-          for (const s of batch) s.flush();
-        });
+        this.flushImmediate ??= setImmediate(() => this.flushDirty());
       },
       reportUnreachable: (id: NodeId): void => {
         const cb = this.config.onUnreachable;
