@@ -5,19 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatFailure } from './report.js';
 import { runSeed } from './simulation.js';
-
-interface Group {
-  readonly nodes: 3 | 5 | 7;
-  readonly firstSeed: number;
-  readonly seeds: number;
-}
-
-const GROUPS: readonly Group[] = [
-  { nodes: 3, firstSeed: 1, seeds: 700 },
-  { nodes: 5, firstSeed: 100_001, seeds: 700 },
-  { nodes: 7, firstSeed: 200_001, seeds: 600 },
-];
-const CHUNK = 175;
+import { SUITE_CHUNK as CHUNK, SUITE_GROUPS as GROUPS } from './suite.js';
 
 for (const g of GROUPS) {
   for (let from = g.firstSeed; from < g.firstSeed + g.seeds; from += CHUNK) {
