@@ -239,6 +239,9 @@ export class RaftNode implements RunningNode {
 
   async propose(cmd: ProposedCommand, timeoutMs = this.config.requestTimeoutMs): Promise<KvResult> {
     if (this.closing || this.closed) throw new UnavailableError('node is shutting down');
+    const deadline = Date.now() + timeoutMs;
+    // During an election nobody can take the write yet: wait for a leader rather than fail at once.
+    if (this.leaderId === NONE && !(await this.leaderKnown(deadline))) throw new NotLeaderError(null, null);
     const data = encodeCommand({ ...cmd, time: Date.now() } as KvCommand);
     const r = this.raw.propose(data);
     if (!r.ok) {
@@ -248,12 +251,14 @@ export class RaftNode implements RunningNode {
     }
     this.metrics.proposals.inc();
     this.schedule();
-    return this.proposals.wait(r.index, r.term, timeoutMs);
+    return this.proposals.wait(r.index, r.term, Math.max(1, deadline - Date.now()));
   }
 
   async readBarrier(timeoutMs = this.config.requestTimeoutMs): Promise<void> {
     if (this.closing || this.closed) throw new UnavailableError('node is shutting down');
-    const { context, promise } = this.reads.add(timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    if (this.leaderId === NONE && !(await this.leaderKnown(deadline))) throw new UnavailableError('no leader is known; retry');
+    const { context, promise } = this.reads.add(Math.max(1, deadline - Date.now()));
     if (!this.raw.readIndex(context)) {
       this.reads.fail(context, new UnavailableError('no leader is known; retry'));
     }
@@ -263,6 +268,22 @@ export class RaftNode implements RunningNode {
 
   leadership(): Leadership {
     return { role: this.role, leaderId: this.leaderId === NONE ? null : this.leaderId, term: this.term };
+  }
+
+  /** Resolves true once a leader is known (woken by the Ready loop, not by polling), false at the deadline. */
+  private async leaderKnown(deadline: number): Promise<boolean> {
+    while (this.leaderId === NONE && !this.closing) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.roleWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.leaderId !== NONE;
   }
 
   get(key: string): KeyValue | undefined {
