@@ -3,8 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { removeDir, trackDir } from './cleanup.js';
-import { freePorts, waitForLeader, type BenchCluster, type MemberStatus } from './cluster.js';
+import { trackDir } from './cleanup.js';
+import { freePorts, ProcessCluster, type Member, type MemberStatus } from './cluster.js';
 import { httpJson } from './http-json.js';
 import { MemberProcess } from './member-process.js';
 
@@ -26,18 +26,17 @@ export function etcdVersion(): string | undefined {
   }
 }
 
-export class EtcdCluster implements BenchCluster {
+export class EtcdCluster extends ProcessCluster {
   readonly system = 'etcd' as const;
-  readonly memberIds: readonly string[];
   /** etcd's member id (hex in logs, decimal in the gateway) -> our name. */
   private readonly names = new Map<string, string>();
 
   private constructor(
     readonly version: string,
-    private readonly dir: string,
-    private readonly members: Map<string, { address: string; proc: MemberProcess }>,
+    dir: string,
+    members: Map<string, Member>,
   ) {
-    this.memberIds = [...members.keys()];
+    super(dir, members);
   }
 
   static async start(dataRoot: string): Promise<EtcdCluster> {
@@ -48,7 +47,7 @@ export class EtcdCluster implements BenchCluster {
     const ids = ['etcd1', 'etcd2', 'etcd3'];
     const peerUrl = (i: number): string => `http://127.0.0.1:${ports[3 + i]}`;
     const initialCluster = ids.map((id, i) => `${id}=${peerUrl(i)}`).join(',');
-    const members = new Map<string, { address: string; proc: MemberProcess }>();
+    const members = new Map<string, Member>();
     ids.forEach((id, i) => {
       const address = `127.0.0.1:${ports[i]}`;
       const args = [
@@ -67,27 +66,8 @@ export class EtcdCluster implements BenchCluster {
       members.set(id, { address, proc: new MemberProcess(id, 'etcd', args, path.join(dir, `${id}.log`)) });
     });
     const cluster = new EtcdCluster(version, dir, members);
-    try {
-      for (const m of members.values()) m.proc.start();
-      await waitForLeader(cluster, 20_000);
-    } catch (err) {
-      const logs = ids.map((id) => `--- ${id} ---\n${cluster.logTail(id)}`).join('\n');
-      await cluster.stop();
-      throw new Error(`etcd cluster did not start: ${(err as Error).message}\n${logs}`, { cause: err });
-    }
+    await cluster.boot(20_000);
     return cluster;
-  }
-
-  clientAddress(id: string): string {
-    return this.member(id).address;
-  }
-
-  pids(): number[] {
-    return [...this.members.values()].flatMap((m) => (m.proc.pid === undefined ? [] : [m.proc.pid]));
-  }
-
-  pidOf(id: string): number | undefined {
-    return this.member(id).proc.pid;
   }
 
   async status(id: string, timeoutMs = 1000): Promise<MemberStatus> {
@@ -106,28 +86,4 @@ export class EtcdCluster implements BenchCluster {
     };
   }
 
-  kill(id: string): Promise<void> {
-    return this.member(id).proc.kill();
-  }
-
-  async restart(id: string): Promise<void> {
-    this.member(id).proc.start();
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all([...this.members.values()].map((m) => m.proc.stop()));
-    removeDir(this.dir);
-  }
-
-  logTail(id: string): string {
-    const m = this.member(id);
-    const exit = m.proc.exitDescription;
-    return (exit ? `[${exit}]\n` : '') + m.proc.logTail();
-  }
-
-  private member(id: string): { address: string; proc: MemberProcess } {
-    const m = this.members.get(id);
-    if (!m) throw new Error(`no member ${id}`);
-    return m;
-  }
 }
