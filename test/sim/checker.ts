@@ -28,6 +28,8 @@ function fail(message: string): never {
 export class SafetyChecker {
   private readonly leaderOfTerm = new Map<number, string>();
   private readonly votes = new Map<string, string>();
+  /** `${term}:${candidate}` -> voters that put a granted MsgVoteResp of that term to it on the wire. */
+  private readonly grants = new Map<string, Set<string>>();
   private readonly durableVotes = new Set<string>();
   /** index -> term/data of the committed entry, as first reported by any node. */
   readonly committedTerm: number[] = [];
@@ -63,6 +65,19 @@ export class SafetyChecker {
     }
   }
 
+  /**
+   * `who` just reported itself leader of `term`: a quorum must have granted it a vote in that
+   * very term (its own vote plus granted MsgVoteResps of `term` sent to it). A vote from an
+   * earlier campaign, or none at all, cannot make a leader.
+   */
+  checkElected(who: string, term: number): void {
+    const granted = this.grants.get(`${term}:${who}`);
+    const n = 1 + (granted === undefined ? 0 : granted.has(who) ? granted.size - 1 : granted.size);
+    if (n < this.quorum) {
+      fail(`election: ${who} leads term ${term} but only ${n} of ${this.ids.length} voters granted it a vote in term ${term} (${granted === undefined ? 'itself only' : `itself, ${[...granted].join(', ')}`}; quorum ${this.quorum})`);
+    }
+  }
+
   leaderOf(term: number): string | undefined {
     return this.leaderOfTerm.get(term);
   }
@@ -82,6 +97,13 @@ export class SafetyChecker {
         const prev = this.votes.get(key);
         if (prev !== undefined && prev !== m.to) fail(`${m.from} granted two votes in term ${m.term}: ${prev} and ${m.to}`);
         this.votes.set(key, m.to);
+        const gk = `${m.term}:${m.to}`;
+        let granted = this.grants.get(gk);
+        if (granted === undefined) {
+          granted = new Set();
+          this.grants.set(gk, granted);
+        }
+        granted.add(m.from);
         // Safe once durable: either this very vote (maybe made durable earlier, when a
         // duplicated MsgVote is answered again), or a later term, after which no restart can
         // vote in this term again.
@@ -146,10 +168,39 @@ export class SafetyChecker {
     if (holders < this.quorum) {
       fail(`${who} reports ${i}/${e.term} committed but only ${holders} of ${this.disks.length} durable logs hold it (quorum ${this.quorum})`);
     }
+    this.checkCommitRobust(who, i, e.term);
     this.committedTerm[i] = e.term;
     this.committedData[i] = e.data;
     this.committedBound[i] = this.maxLeaderTerm;
     if (i > this.maxCommitted) this.maxCommitted = i;
+  }
+
+  /**
+   * Leader completeness, checked at the moment of commit rather than at the next election: no
+   * node whose durable log lacks i/t may be able to collect a quorum of votes (§5.4.1) from
+   * the durable logs as they are now. In Raft this holds from the moment of commit on: the
+   * entry commits through an entry of the leader's term T held by a quorum, every node lacking
+   * i/t has a log older than (T, that index), so only the other minority could vote for it.
+   * An entry committed by counting replicas of an earlier term (Figure 8) fails it while the
+   * conflicting higher-term entry still sits on some disk, before any crash or election.
+   */
+  private checkCommitRobust(who: string, i: number, t: number): void {
+    const last = this.disks.map((d) => ({ index: d.lastIndex, term: d.termAt(d.lastIndex) }));
+    for (let c = 0; c < this.disks.length; c++) {
+      const d = this.disks[c] as SimDisk;
+      if (d.snapshotIndex >= i || d.termAt(i) === t) continue;
+      const cand = last[c] as { index: number; term: number };
+      let votes = 0;
+      for (const v of last) {
+        if (cand.term > v.term || (cand.term === v.term && cand.index >= v.index)) votes++;
+      }
+      if (votes >= this.quorum) {
+        fail(
+          `commit not durable against elections: ${who} reports ${i}/${t} committed, but ${this.ids[c]} (durable log ends at ${cand.index}/${cand.term}, ` +
+            `${d.termAt(i) < 0 ? 'no entry' : `term ${d.termAt(i)}`} at ${i}) is at least as up to date as ${votes} of ${this.disks.length} durable logs (quorum ${this.quorum})`,
+        );
+      }
+    }
   }
 
   onApplied(who: string, i: number, hash: number): void {

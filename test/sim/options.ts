@@ -26,6 +26,13 @@ export interface SimOptions {
   readonly dupRate: number;
   readonly delayMinUnits: number;
   readonly delayMaxUnits: number;
+  /** Chance that a message is a straggler (faulty phase only): held 1 to 4 election timeouts,
+   *  as a paused process or a TCP retransmission after a partition would. Safety must not
+   *  depend on timing; liveness is demanded only after healing, when stragglers stop.
+   *  Only with --stragglers for now: with them the suite trips over a core issue (seed 100464,
+   *  5 nodes: a MsgAppResp queued before a truncation goes out after it; see
+   *  /work/notes/sim-mutants.md), which must be settled before they join npm test. */
+  readonly straggleRate: number;
   /** Chance that a dropped message is reported unreachable to its sender. */
   readonly unreachableReportRate: number;
   // partitions
@@ -56,6 +63,8 @@ export interface SimOptions {
 export interface OptionOverrides {
   nodes?: number;
   ticks?: number;
+  /** Let some seeds have straggling messages (off in the npm suite: see straggleRate). */
+  stragglers?: boolean;
 }
 
 export function swarmOptions(seed: number, rng: Prng, over: OptionOverrides = {}): SimOptions {
@@ -99,14 +108,21 @@ export function swarmOptions(seed: number, rng: Prng, over: OptionOverrides = {}
     mix: [rng.range(1, 6), rng.range(1, 6), rng.range(0, 4), rng.range(0, 2)],
     opGapTicksMax: rng.pick([1, 5, 20]),
     opTimeoutTicks: rng.range(2, 6) * electionTicks,
+    // Drawn last (and always) so that adding it left every other knob of every seed as it was.
+    straggleRate: straggle(rng, calm, over.stragglers ?? false),
   };
+}
+
+function straggle(rng: Prng, calm: boolean, enabled: boolean): number {
+  const rate = rng.pick([0, 0, 0.003, 0.02]);
+  return calm || !enabled ? 0 : rate;
 }
 
 export function describeOptions(o: SimOptions): string {
   return [
     `nodes=${o.nodes} ticks=${o.ticks}+${o.livenessTicks} election=${o.electionTicks} heartbeat=${o.heartbeatTicks}`,
     `preVote=${o.preVote} checkQuorum=${o.checkQuorum} maxMsgBytes=${o.maxMsgBytes} inflight=${o.maxInflightMsgs}`,
-    `drop=${o.dropRate} dup=${o.dupRate} delay=${o.delayMinUnits}..${o.delayMaxUnits}u`,
+    `drop=${o.dropRate} dup=${o.dupRate} delay=${o.delayMinUnits}..${o.delayMaxUnits}u straggle=${o.straggleRate}`,
     `partitions every ~${o.partitionEveryTicks}t lasting ~${o.partitionLastsTicks}t kinds=${o.partitionKinds.join(',')}`,
     `crash every ~${o.crashEveryTicks}t down<=${o.downTicksMax}t torn=${o.tornWriteRate} disk=${o.diskDelayMinUnits}..${o.diskDelayMaxUnits}u`,
     `compactEvery=${o.compactEvery} transferEvery=${o.transferEveryTicks}t`,

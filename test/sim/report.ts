@@ -3,14 +3,17 @@ import { describeOp } from './history.js';
 import { describeOptions } from './options.js';
 import type { RunResult } from './simulation.js';
 
-export function replayCommand(seed: number, over: { nodes?: number | undefined; ticks?: number | undefined } = {}): string {
+type ReplayOverrides = { nodes?: number | undefined; ticks?: number | undefined; stragglers?: boolean | undefined };
+
+export function replayCommand(seed: number, over: ReplayOverrides = {}): string {
   let cmd = `node dist/test/sim/run.js --seed ${seed}`;
   if (over.nodes !== undefined) cmd += ` --nodes ${over.nodes}`;
   if (over.ticks !== undefined) cmd += ` --ticks ${over.ticks}`;
+  if (over.stragglers === true) cmd += ' --stragglers';
   return cmd;
 }
 
-export function formatFailure(r: Extract<RunResult, { ok: false }>, over: { nodes?: number | undefined; ticks?: number | undefined } = {}): string {
+export function formatFailure(r: Extract<RunResult, { ok: false }>, over: ReplayOverrides = {}): string {
   const lines = [
     `FAILED seed ${r.seed}: ${r.kind} at tick ${r.atTick.toFixed(2)}`,
     `  ${r.message.split('\n').join('\n  ')}`,

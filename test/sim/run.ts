@@ -11,16 +11,17 @@ interface Args {
   count: number;
   nodes?: number;
   ticks?: number;
+  stragglers: boolean;
   verbose: boolean;
 }
 
 function usage(msg: string): never {
-  console.error(`${msg}\nusage: node dist/test/sim/run.js --seed S [--count N] [--nodes 3|5|7] [--ticks T] [--verbose]`);
+  console.error(`${msg}\nusage: node dist/test/sim/run.js --seed S [--count N] [--nodes 3|5|7] [--ticks T] [--stragglers] [--verbose]`);
   process.exit(2);
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seed: Date.now() % 1_000_000_007, count: 1, verbose: false };
+  const args: Args = { seed: Date.now() % 1_000_000_007, count: 1, stragglers: false, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -39,6 +40,7 @@ function parseArgs(argv: readonly string[]): Args {
       }
       case '--ticks': args.ticks = num(); break;
       case '--verbose': args.verbose = true; break;
+      case '--stragglers': args.stragglers = true; break;
       default: usage(`unknown argument ${a}`);
     }
   }
@@ -54,10 +56,11 @@ for (let k = 0; k < args.count; k++) {
   const settings: Parameters<typeof runSeed>[1] = { verbose: args.verbose };
   if (args.nodes !== undefined) settings.nodes = args.nodes;
   if (args.ticks !== undefined) settings.ticks = args.ticks;
+  if (args.stragglers) settings.stragglers = true;
   const r = runSeed(seed, settings);
   done++;
   if (!r.ok) {
-    console.log(formatFailure(r, { nodes: args.nodes, ticks: args.ticks }));
+    console.log(formatFailure(r, { nodes: args.nodes, ticks: args.ticks, stragglers: args.stragglers }));
     process.exit(EXIT_CODES[r.kind]);
   }
   if (args.verbose || args.count === 1) {

@@ -132,6 +132,7 @@ export class SimNode {
       if (rd.softState.role === Roles.Leader) {
         const st = raw.status();
         checker.noteLeader(this.id, st.term, 'Ready.softState');
+        checker.checkElected(this.id, st.term);
         this.host.count('elections');
         const upTo = checker.requiredUpTo(st.term);
         if (st.lastIndex < upTo) {

@@ -88,6 +88,8 @@ class Simulation implements DriverHost, ClientHost {
   private readonly net: Prng;
   private readonly diskRng: Prng;
   private readonly faults: Prng;
+  /** Its own stream, so seeds without stragglers replay exactly as before they existed. */
+  private readonly straggle: Prng;
   private readonly conn: Connectivity;
   private readonly workload: Workload;
   private readonly dirty: SimNode[] = [];
@@ -106,6 +108,7 @@ class Simulation implements DriverHost, ClientHost {
     this.net = master.fork('network');
     this.diskRng = master.fork('disk');
     this.faults = master.fork('faults');
+    this.straggle = master.fork('stragglers');
     this.dropRate = opts.dropRate;
     this.dupRate = opts.dupRate;
     this.ids = [...Array(opts.nodes).keys()].map((i) => nodeId(`n${i + 1}`));
@@ -168,7 +171,13 @@ class Simulation implements DriverHost, ClientHost {
         continue;
       }
       this.trace.add(this.now, 'send', from.id, m);
-      this.queue.push(this.now + this.delay(), { k: 'deliver', m, to });
+      let at = this.now + this.delay();
+      if (this.opts.straggleRate > 0 && !this.liveness && this.straggle.chance(this.opts.straggleRate)) {
+        const e = this.opts.electionTicks * UNITS_PER_TICK;
+        at = this.now + this.straggle.range(e, 4 * e);
+        this.trace.add(this.now, 'straggle', from.id, m, `arrives at ${(at / UNITS_PER_TICK).toFixed(2)}`);
+      }
+      this.queue.push(at, { k: 'deliver', m, to });
       if (this.net.chance(this.dupRate)) this.queue.push(this.now + this.delay(), { k: 'deliver', m, to });
     }
   }

@@ -9,6 +9,10 @@
 // --only      run just these mutants (by number)
 // --limit N   give up on a mutant after N suite seeds (default: the whole suite, 2,000)
 // --baseline  first replay the suite on the unmutated copy (must survive all seeds)
+// --probe     instead of each bug, inject a probe that throws where the bug would first make
+//             the core act differently: tells a bug the suite never exercises from one it
+//             exercises but does not notice
+// --stragglers the same seeds with straggling messages on (not what npm test runs yet)
 // Mutants run one after another (one child process each, one core busy). Prints a Markdown
 // table: bug, first failing seed, seeds needed (position in the suite), failure class, the
 // simulator's one-line reason. Exit code 1 if a mutant survived or a pattern went stale.
@@ -27,11 +31,13 @@ export const MUTANTS = [
     n: 1,
     bug: 'votes from an older term counted (a lower-term MsgVoteResp is not dropped)',
     patches: [['raft.js', 'else if (m.term < this.term) {', 'else if (m.term < this.term && m.type !== MessageType.MsgVoteResp) {']],
+    probe: [['raft.js', 'else if (m.term < this.term) {', "else if (m.term < this.term) { if (m.type === MessageType.MsgVoteResp && !m.reject && this.role === Role.Candidate) throw new Error('MUTANT PROBE: a stale vote grant reached a candidate');"]],
   },
   {
     n: 2,
     bug: 'previous-term entry committed by counting replicas (no current-term check in maybeCommit)',
     patches: [['raft.js', 'if (this.log.term(ci) !== this.term)', 'if (false)']],
+    probe: [['raft.js', 'if (this.log.term(ci) !== this.term)', "if (this.log.term(ci) !== this.term && (() => { throw new Error('MUTANT PROBE: an earlier-term entry would commit by counting'); })())"]],
   },
   {
     n: 3,
@@ -42,6 +48,7 @@ export const MUTANTS = [
     n: 4,
     bug: 'follower commits beyond the entries it verified (commitTo(leaderCommit) capped only by lastIndex)',
     patches: [['log.js', 'this.commitTo(Math.min(leaderCommit, lastNew));', 'this.commitTo(Math.min(leaderCommit, this.lastIndex()));']],
+    probe: [['log.js', 'this.commitTo(Math.min(leaderCommit, lastNew));', "if (Math.min(leaderCommit, this.lastIndex()) > Math.max(this.committed, Math.min(leaderCommit, lastNew))) throw new Error('MUTANT PROBE: a follower would commit unverified entries'); this.commitTo(Math.min(leaderCommit, lastNew));"]],
   },
   {
     n: 5,
@@ -78,18 +85,22 @@ export const MUTANTS = [
       ['log.js', 'assert(conflict > this.committed, () => `entry ${conflict} conflicts with committed ${this.committed}`);', ''],
       ['raft.js', 'if (m.index < this.log.committed) {', 'if (false) {'],
     ],
+    // The assertion itself needs no probe: had it fired, the unmutated suite would fail.
+    probe: [['raft.js', 'if (m.index < this.log.committed) {', "if (m.index < this.log.committed && (() => { throw new Error('MUTANT PROBE: a MsgApp below the commit index reached a follower'); })()) {"]],
   },
 ];
 
 function parseArgs(argv) {
-  const args = { only: null, limit: Infinity, baseline: false };
+  const args = { only: null, limit: Infinity, baseline: false, probe: false, stragglers: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--only') args.only = new Set(String(argv[++i]).split(',').map(Number));
     else if (a === '--limit') args.limit = Number(argv[++i]);
     else if (a === '--baseline') args.baseline = true;
+    else if (a === '--probe') args.probe = true;
+    else if (a === '--stragglers') args.stragglers = true;
     else {
-      console.error(`unknown argument ${a}\nusage: node test/sim/mutants/run-mutants.mjs [--only 1,5,9] [--limit N] [--baseline]`);
+      console.error(`unknown argument ${a}\nusage: node test/sim/mutants/run-mutants.mjs [--only 1,5,9] [--limit N] [--baseline] [--probe] [--stragglers]`);
       process.exit(2);
     }
   }
@@ -109,7 +120,7 @@ for (const f of ['dist/src/raft/raft.js', 'dist/test/sim/simulation.js', 'dist/t
 /** Runs the suite in `work` until the first failure; returns hunt.mjs's JSON verdict. */
 function hunt(work) {
   const hunter = join(work, 'dist/test/sim/mutants/hunt.mjs');
-  const extra = Number.isFinite(args.limit) ? ['--limit', String(args.limit)] : [];
+  const extra = [...(Number.isFinite(args.limit) ? ['--limit', String(args.limit)] : []), ...(args.stragglers ? ['--stragglers'] : [])];
   const r = spawnSync(process.execPath, [hunter, ...extra], { cwd: work, encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 64 << 20 });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
@@ -135,7 +146,7 @@ try {
 
   const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
   const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src/raft'], { cwd: root, encoding: 'utf8' }).stdout.trim();
-  console.log(`# sim mutants at ${head}${dirty ? ' (src/raft has uncommitted changes: results are for the working tree)' : ''}`);
+  console.log(`# sim mutants at ${head}${args.stragglers ? ', suite seeds WITH --stragglers' : ''}${dirty ? ' (src/raft has uncommitted changes: results are for the working tree)' : ''}`);
 
   if (args.baseline) {
     const v = hunt(work);
@@ -149,9 +160,11 @@ try {
 
   for (const m of MUTANTS) {
     if (args.only && !args.only.has(m.n)) continue;
+    const patches = args.probe ? m.probe : m.patches;
+    if (!patches) continue;
     const originals = new Map();
     let stale = null;
-    for (const [file, find, replace] of m.patches) {
+    for (const [file, find, replace] of patches) {
       const path = join(distRaft, file);
       if (!originals.has(path)) originals.set(path, readFileSync(path, 'utf8'));
       const text = readFileSync(path, 'utf8');
@@ -167,19 +180,20 @@ try {
     else v = hunt(work);
     for (const [path, text] of originals) writeFileSync(path, text);
 
-    const caught = !v.ok && v.kind !== 'STALE' && v.kind !== 'runner';
+    const caught = !v.ok && v.kind !== 'STALE' && v.kind !== 'runner' && (!args.probe || v.reason.startsWith('MUTANT PROBE'));
     if (!caught) bad++;
     const row = {
       n: m.n,
       bug: m.bug,
       seed: v.ok ? '—' : `${v.seed}${v.nodes ? ` (${v.nodes} nodes)` : ''}`,
       needed: v.ok ? `not caught in ${v.seeds}` : String(v.position),
-      kind: v.ok ? 'SURVIVED' : v.kind,
+      kind: v.ok ? (args.probe ? 'never reached' : 'SURVIVED') : v.kind,
       reason: v.ok ? '' : v.reason,
       seconds: v.seconds ?? '',
     };
     rows.push(row);
-    console.log(`${caught ? 'CAUGHT  ' : 'MISSED  '} #${m.n} ${m.bug}: ${row.kind} at seed ${row.seed} after ${row.needed} seeds (${row.seconds} s)${row.reason ? `\n         ${row.reason}` : ''}`);
+    const verdict = args.probe ? (caught ? 'REACHED ' : 'UNREACHED') : caught ? 'CAUGHT  ' : 'MISSED  ';
+    console.log(`${verdict} #${m.n} ${m.bug}: ${row.kind} at seed ${row.seed} after ${row.needed} seeds (${row.seconds} s)${row.reason ? `\n         ${row.reason}` : ''}`);
   }
 } catch (e) {
   if (e.message !== 'baseline failed') throw e;
@@ -189,7 +203,8 @@ try {
 
 if (rows.length > 0) {
   const esc = (s) => String(s).replaceAll('|', '\\|');
-  console.log('\n| # | bug | first failing seed | seeds needed | class | simulator says |');
+  if (args.probe) console.log('\nprobe mode: the first seed at which the mutated code would behave differently (not whether the simulator notices)');
+  console.log(`\n| # | bug | ${args.probe ? 'first seed reaching it' : 'first failing seed'} | seeds needed | class | simulator says |`);
   console.log('|---|-----|--------------------|--------------|-------|----------------|');
   for (const r of rows) console.log(`| ${r.n} | ${esc(r.bug)} | ${esc(r.seed)} | ${esc(r.needed)} | ${esc(r.kind)} | ${esc(r.reason)} |`);
 }
