@@ -140,7 +140,8 @@ export interface ReadState {
  *     first discards every persisted entry with index >= i;
  *  3. only then send `messagesAfterPersist` (votes, acknowledgements);
  *  4. if `snapshot` is set, restore the state machine from it; then apply `committedEntries`
- *     in order;
+ *     in order. Committed entries are durable on a quorum already, so step 4 may also run
+ *     before step 2 completes (the driver does so, to answer clients one fsync sooner);
  *  5. call `advance(ready)`.
  * `readStates` may be served as soon as the state machine has applied up to their index.
  */
