@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from './testing/harness.js';
-import { MessageType, messageTypeName, nodeId } from './types.js';
+import { MessageType, index, messageTypeName, nodeId, term } from './types.js';
 
 test('durability: MsgVote, MsgVoteResp and MsgAppResp are only in messagesAfterPersist; MsgApp may leave before', () => {
   const c = new Cluster(['a', 'b', 'c'], { preVote: false });
@@ -65,4 +65,28 @@ test('durability (10.2.1): takeMessages() sends a new batch to followers while t
   for (const m of apps.filter((x) => x.to === 'b')) b.step(m);
   assert.deepEqual(b.takeMessages().filter((m) => m.type === MessageType.MsgAppResp), []);
   a.advance(rd);
+});
+
+test('durability: an acknowledgement waiting for the next write is withdrawn when a newer leader truncates what it acknowledged (sim seed 100464)', () => {
+  const c = new Cluster(['a', 'b', 'c'], { preVote: false, checkQuorum: false });
+  c.elect('a');
+  c.propose('a', 'x');
+  c.propose('a', 'y');
+  const a = c.get('a').node;
+  const b = c.get('b').node;
+  const rdA = a.ready();
+  const app = rdA.messages.find((m) => m.type === MessageType.MsgApp && m.to === 'b')!;
+  assert.deepEqual(app.entries.map((e) => e.index), [2, 3]);
+  b.step(app);
+  const rd = b.ready(); // entries 2..3 are being written; their ack rides on this Ready
+  assert.ok(rd.messagesAfterPersist.some((m) => m.type === MessageType.MsgAppResp && m.index === 3));
+  b.step(app); // a duplicate arrives meanwhile: its ack must wait for the next write
+  // A leader of term 2 (c) replaces entries 2..3 before that next write.
+  b.step({ ...app, from: nodeId('c'), term: term(2), entries: [{ index: index(2), term: term(2), type: 0, data: new Uint8Array([7]) }], commit: index(1) });
+  b.advance(rd);
+  const next = b.ready();
+  const acks = next.messagesAfterPersist.filter((m) => m.type === MessageType.MsgAppResp && !m.reject);
+  assert.equal(acks.filter((m) => m.index >= 3).length, 0, 'no ack for entry 3: the disk will not hold it after this write');
+  assert.ok(acks.some((m) => m.to === 'c' && m.index === 2 && m.term === 2), 'the new leader gets its ack');
+  b.advance(next);
 });

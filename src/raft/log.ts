@@ -25,6 +25,8 @@ export class RaftLog {
   pendingSnapshot: Snapshot | null = null;
   /** Bumped whenever entries the driver may be writing are replaced (truncation, restore). */
   epoch = 0;
+  /** The first index replaced by the latest truncation (0: none yet). */
+  truncatedFrom = 0;
 
   constructor(snapshot: SnapshotMeta | null, entries: readonly Entry[], committed: Index) {
     this.snapIndex = snapshot?.index ?? (0 as Index);
@@ -131,6 +133,7 @@ export class RaftLog {
     if (first <= this.lastIndex()) {
       this.entries.length = first - this.snapIndex - 1;
       this.epoch++;
+      this.truncatedFrom = first;
       if (this.persisted >= first) this.persisted = (first - 1) as Index;
       if (this.unstableFrom > first) this.unstableFrom = first;
     }

@@ -451,7 +451,11 @@ export class Raft {
       this.send(this.msg(MessageType.MsgAppResp, m.from, { index: this.log.committed }));
       return;
     }
+    const epoch = this.log.epoch;
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
+    // Entries we acknowledged but have not yet reported (the ack waits for the next write) were
+    // just replaced: that ack would claim on disk what the next write removes. Drop it.
+    if (this.log.epoch !== epoch) this.dropAcksFrom(this.log.truncatedFrom);
     if (lastNew !== undefined) {
       this.send(this.msg(MessageType.MsgAppResp, m.from, { index: lastNew }));
       return;
@@ -466,6 +470,11 @@ export class Raft {
         logTerm: this.log.term(hintIndex) ?? (0 as Term),
       }),
     );
+  }
+
+  /** Withdraw queued acknowledgements of entries at or after `index`, which the log no longer holds. */
+  private dropAcksFrom(index: number): void {
+    this.msgsAfterPersist = this.msgsAfterPersist.filter((x) => !(x.type === MessageType.MsgAppResp && !x.reject && x.index >= index));
   }
 
   private handleHeartbeat(m: Message): void {
@@ -487,6 +496,7 @@ export class Raft {
       this.log.commitTo(sIndex);
     } else {
       this.log.restore(snap);
+      this.dropAcksFrom(snap.meta.index + 1);
       this.voters = [...snap.meta.conf.voters];
       // It is now the snapshot our log starts after: if we lead later, it is what we send.
       this.snapshot = snap;

@@ -29,9 +29,8 @@ export interface SimOptions {
   /** Chance that a message is a straggler (faulty phase only): held 1 to 4 election timeouts,
    *  as a paused process or a TCP retransmission after a partition would. Safety must not
    *  depend on timing; liveness is demanded only after healing, when stragglers stop.
-   *  Only with --stragglers for now: with them the suite trips over a core issue (seed 100464,
-   *  5 nodes: a MsgAppResp queued before a truncation goes out after it; see
-   *  /work/notes/sim-mutants.md), which must be settled before they join npm test. */
+   *  On in the suite's 3- and 5-node groups (suite.ts); they found a real core bug (seed 100464:
+   *  an ack queued before a truncation went out after it, now withdrawn by the core). */
   readonly straggleRate: number;
   /** Chance that a dropped message is reported unreachable to its sender. */
   readonly unreachableReportRate: number;

@@ -14,11 +14,13 @@ function oneLine(message) {
 
 const at = process.argv.indexOf('--limit');
 const limit = at >= 0 ? Number(process.argv[at + 1]) : Infinity;
-const stragglers = process.argv.includes('--stragglers');
+// Stragglers follow the suite's own groups; --stragglers forces them on everywhere.
+const forceStragglers = process.argv.includes('--stragglers');
 const started = Date.now();
 let position = 0;
 let result = null;
-for (const { seed, nodes } of suiteSeeds()) {
+for (const { seed, nodes, stragglers: suiteStragglers } of suiteSeeds()) {
+  const stragglers = forceStragglers || suiteStragglers;
   if (position >= limit) break;
   position++;
   const r = runSeed(seed, stragglers ? { nodes, stragglers } : { nodes });

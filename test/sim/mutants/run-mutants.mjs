@@ -12,7 +12,7 @@
 // --probe     instead of each bug, inject a probe that throws where the bug would first make
 //             the core act differently: tells a bug the suite never exercises from one it
 //             exercises but does not notice
-// --stragglers the same seeds with straggling messages on (not what npm test runs yet)
+// --stragglers the same seeds with straggling messages forced on in every group (the suite itself has them in its 3- and 5-node groups)
 // Mutants run one after another (one child process each, one core busy). Prints a Markdown
 // table: bug, first failing seed, seeds needed (position in the suite), failure class, the
 // simulator's one-line reason. Exit code 1 if a mutant survived or a pattern went stale.
