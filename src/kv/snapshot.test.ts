@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { seedFromEnv } from '../verify/prng.js';
 import { encodeCommand } from './codec.js';
 import { SnapshotDecodeError } from './errors.js';
-import { randomEntries } from './random-entries.js';
+import { randomEntries } from './testing/random-entries.js';
 import { KvStateMachine } from './state-machine.js';
 
 const options = { idempotencyRetentionMs: 60_000, idempotencyRecordsMax: 50 };

@@ -4,7 +4,7 @@ import { seedFromEnv } from '../verify/prng.js';
 import { encodeCommand } from './codec.js';
 import type { KvCommand, KvResult } from './command.js';
 import { CommandDecodeError } from './errors.js';
-import { randomEntries } from './random-entries.js';
+import { randomEntries } from './testing/random-entries.js';
 import { KvStateMachine, type KvStateMachineOptions } from './state-machine.js';
 
 /** A tiny builder: feeds commands at consecutive indexes through the encoded path. */

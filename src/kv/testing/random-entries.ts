@@ -1,8 +1,8 @@
 // Seeded random command streams for the state-machine, snapshot and determinism tests
 // (and for the simulator, if it wants a realistic mix of CAS, deletes and retries).
-import { Prng } from '../verify/prng.js';
-import { encodeCommand } from './codec.js';
-import type { KvCommand } from './command.js';
+import { Prng } from '../../verify/prng.js';
+import { encodeCommand } from '../codec.js';
+import type { KvCommand } from '../command.js';
 
 /** A random workload over few keys so that CAS and deletes often hit. */
 export function randomEntries(seed: number, n: number): Uint8Array[] {
