@@ -197,7 +197,12 @@ export class RaftNode implements RunningNode {
 
   private maybeSnapshot(): void {
     const applied = this.kv.lastApplied;
-    if (this.snapshotting || applied - this.lastSnapshotIndex < this.config.snapshotEntries) return;
+    // Encoding a snapshot costs time in proportion to the keys, and it runs on the event loop:
+    // never more often than once per key-count entries, so the cost per applied entry stays
+    // bounded however large the state grows (a 1M-key state at every 10,000 entries would spend
+    // most of its time encoding, and stall heartbeats past the election timeout).
+    const interval = Math.max(this.config.snapshotEntries, this.kv.size);
+    if (this.snapshotting || applied - this.lastSnapshotIndex < interval) return;
     const st = this.raw.status();
     const term = this.lastAppliedTerm;
     if (term === undefined) return;
