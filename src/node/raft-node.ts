@@ -8,7 +8,7 @@ import { encodeCommand } from '../kv/codec.js';
 import type { KeyValue, KvCommand, KvResult } from '../kv/command.js';
 import { KvStateMachine } from '../kv/state-machine.js';
 import { RawNode } from '../raft/raw-node.js';
-import { NONE, Role, type Index, type Message, type NodeId, type Ready, type Snapshot, type Term } from '../raft/types.js';
+import { NONE, Role, type Index, type Message, type NodeId, type Ready, type RestoredState, type Snapshot, type Term } from '../raft/types.js';
 import type { LogStore } from '../storage/log-store.js';
 import { openLogStore } from '../storage/file-log-store.js';
 import { PeerTransport } from '../transport/peer-transport.js';
@@ -58,6 +58,8 @@ export class RaftNode implements RunningNode {
   private scheduled = false;
   /** A Ready is being carried out (its persistence is in flight). */
   private busy = false;
+  /** The Ready cycle in progress, so that close() can wait for it. */
+  private cycling: Promise<void> = Promise.resolve();
   private closing = false;
   private closed = false;
   private snapshotting = false;
@@ -69,7 +71,7 @@ export class RaftNode implements RunningNode {
   constructor(
     private readonly config: NodeConfig,
     private readonly store: LogStore,
-    restored: import('../raft/types.js').RestoredState,
+    restored: RestoredState,
     private readonly logger: Logger,
     private readonly options: StartOptions,
   ) {
@@ -126,7 +128,7 @@ export class RaftNode implements RunningNode {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.busy) return void this.cycle();
+      if (!this.busy) return void (this.cycling = this.cycle());
       // A Ready is being persisted: what may leave now (new entries for followers, commit
       // news, heartbeats) goes out anyway, so followers write batch N+1 while we write batch N.
       const msgs = this.raw.takeMessages();
@@ -351,7 +353,7 @@ export class RaftNode implements RunningNode {
     // In-flight proposals may still commit elsewhere: their outcome is unknown to us.
     this.proposals.failAll(new TimeoutError('node shut down before the write was confirmed; its outcome is unknown'));
     this.reads.failAll(new UnavailableError('node is shutting down'));
-    while (this.busy) await new Promise((r) => setImmediate(r));
+    await this.cycling;
     // Let the last messages (a TimeoutNow to our successor) leave before the sockets close.
     await this.transport.flushed(500);
     await this.transport.close();
