@@ -52,6 +52,18 @@ const TAG_FAILED_ABSENT = 2;
 const TAG_FAILED = 3;
 
 export function encodeImage(src: KvImageSource): Uint8Array {
+  const steps = encodeImageSteps(src, Infinity);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same encoding, pausing (yield) after every `keysPerStep` keys so that a caller can spread a
+ * large snapshot over several turns of its event loop. `src` must not change while it runs.
+ */
+export function* encodeImageSteps(src: KvImageSource, keysPerStep: number): Generator<void, Uint8Array, void> {
   // Per key: two length varints (1-3 bytes each) + a revision varint (~4): ~12 bytes, plus
   // the text itself (at least one byte per UTF-16 unit). Slack covers mostly-ASCII data in one
   // allocation; the writer grows if the text is wider.
@@ -66,7 +78,7 @@ export function encodeImage(src: KvImageSource): Uint8Array {
     w.string(kv.key);
     w.string(kv.value);
     w.varUint(kv.revision);
-    n++;
+    if (++n % keysPerStep === 0) yield;
   }
   if (n !== src.keyCount) throw new Error(`snapshot: ${n} entries but keyCount ${src.keyCount}`);
   w.varUint(src.recordCount);

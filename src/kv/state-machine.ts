@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { decodeCommand } from './codec.js';
 import type { KeyValue, KvCommand, KvResult } from './command.js';
-import { decodeImage, encodeImage, type IdempotencyRecord } from './snapshot.js';
+import { decodeImage, encodeImage, encodeImageSteps, type IdempotencyRecord } from './snapshot.js';
 import { SortedKeys } from './sorted-keys.js';
 
 export interface KvStateMachineOptions {
@@ -168,6 +168,30 @@ export class KvStateMachine {
       recordCount: records.size,
       records: () => records.entries(),
     });
+  }
+
+  /**
+   * The same bytes as snapshot(), produced in steps of `keysPerStep` keys: the state as it is now
+   * is captured at once (references to the immutable records, in key order), and the encoding of
+   * that capture proceeds at each next(), while applies may continue between steps.
+   */
+  snapshotSteps(keysPerStep: number): Generator<void, Uint8Array, void> {
+    const entries = new Array<KeyValue>(this.data.size);
+    let i = 0;
+    for (const key of this.index) entries[i++] = this.data.get(key)!;
+    const records = [...this.records.entries()];
+    return encodeImageSteps(
+      {
+        lastApplied: this.applied,
+        maxTime: this.maxTime,
+        keyCount: entries.length,
+        textUnits: this.textUnits,
+        entries: () => entries,
+        recordCount: records.length,
+        records: () => records,
+      },
+      keysPerStep,
+    );
   }
 
   /** Replaces the whole state with a snapshot's. Throws SnapshotDecodeError on bad bytes (state unchanged). */
