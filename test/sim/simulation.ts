@@ -101,6 +101,10 @@ class Simulation implements DriverHost, ClientHost {
   private marker: { node: number; inc: number; index: number; term: number; data: Uint8Array } | null = null;
   private markerSeq = 0;
   private livenessDone = false;
+  /** Liveness, first step: with clients quiet, the leader must answer a linearizable read, which
+   *  it can only do after committing an entry of its own term by itself (the no-op, 6.4). */
+  private liveRead: { node: number; inc: number; term: number; ctx: string } | null = null;
+  private liveReadDone = false;
   private stats = { events: 0, messages: 0, crashes: 0, partitions: 0, elections: 0, snapshotsInstalled: 0, compactions: 0 };
 
   constructor(readonly opts: SimOptions, master: Prng, verbose: boolean, traceLength: number) {
@@ -200,6 +204,12 @@ class Simulation implements DriverHost, ClientHost {
   }
 
   onReadState(node: SimNode, rs: ReadState): void {
+    const lr = this.liveRead;
+    if (lr !== null && node.idx === lr.node && new TextDecoder().decode(rs.context) === lr.ctx) {
+      this.liveReadDone = true;
+      this.trace.add(this.now, 'live', node.id, null, `read ${lr.ctx} released at ${rs.index} without client writes`);
+      return;
+    }
     this.workload.onReadState(node, rs);
   }
 
@@ -227,7 +237,8 @@ class Simulation implements DriverHost, ClientHost {
         if (ev === undefined) throw new Error('event queue ran dry');
         this.now = ev.time;
         if (this.now > deadline) {
-          throw new SimFailure('liveness', `no leader committed and applied a new write on every node within ${o.livenessTicks} ticks of healing\n${this.describeNodes()}`);
+          const stage = this.liveReadDone ? 'committed and applied a new write on every node' : 'answered a linearizable read without client writes';
+          throw new SimFailure('liveness', `no leader ${stage} within ${o.livenessTicks} ticks of healing\n${this.describeNodes()}`);
         }
         if (++this.stats.events > maxEvents || this.queue.size > 100_000) {
           throw new SimFailure('liveness', `event storm: ${this.stats.events} events, ${this.queue.size} queued at tick ${(this.now / U).toFixed(2)}\n${this.describeNodes()}`);
@@ -411,11 +422,13 @@ class Simulation implements DriverHost, ClientHost {
     this.conn.heal();
     this.dropRate = 0;
     this.dupRate = 0;
-    this.trace.add(this.now, 'heal', '', null, 'liveness phase: network healed, all nodes up');
+    this.trace.add(this.now, 'heal', '', null, 'liveness phase: network healed, all nodes up, no new client operations');
+    this.workload.stopped = true;
     for (const n of this.nodes) if (n.raw === null) this.restart(n);
   }
 
   private livenessStep(): void {
+    if (!this.liveReadDone) return this.livenessRead();
     const mk = this.marker;
     if (mk !== null) {
       const owner = this.nodes[mk.node] as SimNode;
@@ -441,6 +454,23 @@ class Simulation implements DriverHost, ClientHost {
     this.markDirty(n);
     this.trace.add(this.now, 'mark', n.id, null, res.ok ? `proposed at ${res.index}/${res.term}` : `refused: ${res.reason}`);
     if (res.ok) this.marker = { node: leader, inc: n.incarnation, index: res.index, term: res.term, data };
+  }
+
+  private livenessRead(): void {
+    // Pending client operations finish or time out first, so no client write can stand in for the no-op.
+    if (this.workload.pending > 0) return;
+    const leader = this.currentLeader();
+    if (leader < 0) return;
+    const n = this.nodes[leader] as SimNode;
+    const raw = n.raw as NonNullable<SimNode['raw']>;
+    const term = raw.status().term;
+    const lr = this.liveRead;
+    if (lr !== null && lr.node === leader && lr.inc === n.incarnation && lr.term === term) return; // still waiting
+    const ctx = `live.${leader}.${n.incarnation}.${term}`;
+    if (!raw.readIndex(new TextEncoder().encode(ctx))) return;
+    this.liveRead = { node: leader, inc: n.incarnation, term, ctx };
+    this.markDirty(n);
+    this.trace.add(this.now, 'live', n.id, null, `read ${ctx} requested`);
   }
 
   private describeNodes(): string {
