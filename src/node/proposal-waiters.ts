@@ -19,13 +19,21 @@ export class ProposalWaiters {
   }
 
   wait(index: Index, term: Term, timeoutMs: number): Promise<KvResult> {
+    // A waiter already at this index belongs to an entry of an older term that our log no longer
+    // holds (we are proposing at the same index again): it will never apply.
+    const previous = this.waiters.get(index);
+    if (previous) {
+      clearTimeout(previous.timer);
+      previous.reject(new UnavailableError('the write was discarded by a leader change; retry'));
+    }
     return new Promise<KvResult>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.waiters.delete(index);
+        if (this.waiters.get(index) === waiter) this.waiters.delete(index);
         // The entry is in the log and may still commit: the outcome is unknown.
         reject(new TimeoutError(`write not confirmed within ${timeoutMs} ms; it may or may not take effect`));
       }, timeoutMs);
-      this.waiters.set(index, { term, resolve, reject, timer });
+      const waiter: Waiter = { term, resolve, reject, timer };
+      this.waiters.set(index, waiter);
     });
   }
 
