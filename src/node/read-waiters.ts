@@ -1,5 +1,6 @@
 // Linearizable reads waiting for a read index (ReadIndex, dissertation 6.4) and then for the
 // state machine to apply up to it. Woken by the Ready loop, never by polling.
+import { decodeRoundId, encodeRoundId } from '../raft/read-only.js';
 import type { Index } from '../raft/types.js';
 import { UnavailableError } from './types.js';
 
@@ -18,7 +19,7 @@ export class ReadWaiters {
   /** Registers a read; its context is the id the core echoes back in a ReadState. */
   add(timeoutMs: number): { context: Uint8Array; promise: Promise<void> } {
     const id = this.nextId++;
-    const context = encodeId(id);
+    const context = encodeRoundId(id);
     const promise = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(id);
@@ -30,10 +31,10 @@ export class ReadWaiters {
   }
 
   indexed(context: Uint8Array, index: Index): void {
-    const w = this.waiters.get(decodeId(context));
+    const w = this.waiters.get(decodeRoundId(context) ?? -1);
     if (!w) return;
     w.index = index;
-    if (index <= this.applied) this.settle(decodeId(context), w);
+    if (index <= this.applied) this.settle(decodeRoundId(context) ?? -1, w);
   }
 
   appliedUpTo(applied: number): void {
@@ -48,7 +49,7 @@ export class ReadWaiters {
   }
 
   fail(context: Uint8Array, err: Error): void {
-    const id = decodeId(context);
+    const id = decodeRoundId(context) ?? -1;
     const w = this.waiters.get(id);
     if (!w) return;
     this.waiters.delete(id);
@@ -73,13 +74,4 @@ export class ReadWaiters {
     }
     this.waiters.clear();
   }
-}
-
-function encodeId(id: number): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setFloat64(0, id);
-  return b;
-}
-function decodeId(ctx: Uint8Array): number {
-  return ctx.length === 8 ? new DataView(ctx.buffer, ctx.byteOffset, 8).getFloat64(0) : -1;
 }

@@ -111,12 +111,10 @@ export class RawNode {
   hasReady(): boolean {
     if (this.outstanding) return false;
     const r = this.raft;
-    const soft = this.softState();
-    const hard = r.hardState();
+    const { softChanged, hardChanged } = this.changes();
     return (
-      soft.role !== this.prevSoft.role ||
-      soft.leaderId !== this.prevSoft.leaderId ||
-      !sameHardState(hard, this.prevHard) ||
+      softChanged ||
+      hardChanged ||
       r.log.pendingSnapshot !== null ||
       r.log.hasUnstable() ||
       r.log.hasCommittedToApply() ||
@@ -127,15 +125,24 @@ export class RawNode {
     );
   }
 
+  /** What changed in soft and hard state since the last Ready handed out. */
+  private changes(): { soft: SoftState; hard: HardState; softChanged: boolean; hardChanged: boolean } {
+    const soft = this.softState();
+    const hard = this.raft.hardState();
+    return {
+      soft,
+      hard,
+      softChanged: soft.role !== this.prevSoft.role || soft.leaderId !== this.prevSoft.leaderId,
+      hardChanged: !sameHardState(hard, this.prevHard),
+    };
+  }
+
   /** Only one Ready may be outstanding: call advance(rd) before the next ready(). */
   ready(): Ready {
     assert(this.outstanding === null, 'ready() called before advance() of the previous Ready');
     const r = this.raft;
     r.flush();
-    const soft = this.softState();
-    const hard = r.hardState();
-    const softChanged = soft.role !== this.prevSoft.role || soft.leaderId !== this.prevSoft.leaderId;
-    const hardChanged = !sameHardState(hard, this.prevHard);
+    const { soft, hard, softChanged, hardChanged } = this.changes();
     const entries = r.log.unstableEntries();
     const snapshot = r.log.pendingSnapshot;
     const committedEntries = r.log.committedToApply();

@@ -3,10 +3,12 @@
 // which tests register with t.after / after so it runs on failure too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from '../../bench/cluster.js';
+
+export { freePorts };
 
 const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 export const CLI = join(ROOT, 'dist/src/client/cli.js');
@@ -210,18 +212,4 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Ports that were free a moment ago (bound then released by the OS). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((res, rej) => {
-      const s = net.createServer();
-      s.once('error', rej);
-      s.listen(0, '127.0.0.1', () => res(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
