@@ -31,10 +31,11 @@ export class ReadWaiters {
   }
 
   indexed(context: Uint8Array, index: Index): void {
-    const w = this.waiters.get(decodeRoundId(context) ?? -1);
+    const id = decodeRoundId(context) ?? -1;
+    const w = this.waiters.get(id);
     if (!w) return;
     w.index = index;
-    if (index <= this.applied) this.settle(decodeRoundId(context) ?? -1, w);
+    if (index <= this.applied) this.settle(id, w);
   }
 
   appliedUpTo(applied: number): void {
