@@ -2,7 +2,7 @@
 // Each file has live bytes and durable bytes (as of its last datasync). Names follow the same
 // split: creating, renaming or unlinking changes the live namespace; fsyncDir(dir) makes the
 // live names in `dir` durable. crash() keeps only what was durable, optionally plus a random
-// prefix of each file's unsynced appended bytes (a torn write).
+// prefix of each file's unsynced writes, the last of them torn at a random byte.
 // Simplification: directories themselves are durable as soon as mkdir returns.
 import { dirname } from 'node:path';
 import type { AppendFile, FsSeam } from './fs-seam.js';
@@ -12,32 +12,74 @@ export class SimulatedCrashError extends Error {
   override readonly name = 'SimulatedCrashError';
 }
 
+/** A change to a file's bytes that no datasync has covered yet. */
+type UnsyncedOp = { readonly at: number; readonly data: Buffer } | { readonly truncateTo: number };
+
 class Inode {
   buf: Buffer = Buffer.alloc(0);
   len = 0;
   durable: Buffer = Buffer.alloc(0);
+  /** Writes and truncations since the last sync, in order: a crash keeps a prefix of them. */
+  unsynced: UnsyncedOp[] = [];
 
   content(): Buffer {
     return this.buf.subarray(0, this.len);
   }
 
-  append(data: Uint8Array): void {
-    if (this.len + data.length > this.buf.length) {
-      const grown = Buffer.alloc(Math.max(this.len + data.length, this.buf.length * 2, 256));
-      this.buf.copy(grown, 0, 0, this.len);
-      this.buf = grown;
-    }
-    this.buf.set(data, this.len);
-    this.len += data.length;
+  writeAt(at: number, data: Uint8Array): void {
+    this.unsynced.push({ at, data: Buffer.from(data) });
+    this.apply(at, data);
   }
 
   truncate(size: number): void {
-    if (size < this.len) this.len = size;
-    else this.append(Buffer.alloc(size - this.len));
+    this.unsynced.push({ truncateTo: size });
+    this.resize(size);
   }
 
   sync(): void {
     this.durable = Buffer.from(this.content());
+    this.unsynced = [];
+  }
+
+  /** The file after a power cut: its durable bytes plus, if `tear`, the first k of the unsynced
+   *  changes (k random) and a random prefix of the next one when it is a write. */
+  afterCrash(tear: boolean, random: (n: number) => number): Inode {
+    const copy = new Inode();
+    copy.apply(0, this.durable);
+    if (tear && this.unsynced.length > 0) {
+      const kept = random(this.unsynced.length + 1);
+      for (let i = 0; i < kept; i++) copy.replay(this.unsynced[i]!);
+      const next = this.unsynced[kept];
+      if (next !== undefined && 'at' in next) copy.apply(next.at, next.data.subarray(0, random(next.data.length + 1)));
+    }
+    copy.sync();
+    return copy;
+  }
+
+  private replay(op: UnsyncedOp): void {
+    if ('at' in op) this.apply(op.at, op.data);
+    else this.resize(op.truncateTo);
+  }
+
+  private apply(at: number, data: Uint8Array): void {
+    if (at > this.len) this.resize(at);
+    const end = at + data.length;
+    if (end > this.buf.length) {
+      const grown = Buffer.alloc(Math.max(end, this.buf.length * 2, 256));
+      this.buf.copy(grown, 0, 0, this.len);
+      this.buf = grown;
+    }
+    this.buf.set(data, at);
+    this.len = Math.max(this.len, end);
+  }
+
+  private resize(size: number): void {
+    if (size < this.len) {
+      this.buf.fill(0, size, this.len);
+      this.len = size;
+    } else if (size > this.len) {
+      this.apply(this.len, Buffer.alloc(size - this.len));
+    }
   }
 }
 
@@ -63,12 +105,18 @@ export class FaultFs implements FsSeam {
   private readonly live = new Map<string, Inode>();
   private readonly durableNames = new Map<string, Inode>();
   private readonly dirs = new Set<string>();
+  private failPattern: { readonly what: RegExp; readonly code: string } | null = null;
 
   constructor(private options: FaultFsOptions = {}) {}
 
   /** Arm a fault relative to now: the `n`-th call from now (1 = the next one) fails with `code`. */
   failIn(n: number, code = 'EIO'): void {
     this.options = { ...this.options, failAtCall: this.calls + n, failCode: code };
+  }
+
+  /** Every later call whose description matches `what` fails with `code`. */
+  failMatching(what: RegExp, code = 'EIO'): void {
+    this.failPattern = { what, code };
   }
 
   /** Arm a crash relative to now: the `n`-th call from now is the crash point. */
@@ -86,14 +134,7 @@ export class FaultFs implements FsSeam {
     for (const [path, inode] of this.durableNames) {
       let copy = copies.get(inode);
       if (!copy) {
-        copy = new Inode();
-        copy.append(inode.durable);
-        const live = inode.content();
-        const extra = live.length - inode.durable.length;
-        if (tear && extra > 0 && live.subarray(0, inode.durable.length).equals(inode.durable)) {
-          copy.append(live.subarray(inode.durable.length, inode.durable.length + random(extra + 1)));
-        }
-        copy.sync();
+        copy = inode.afterCrash(tear, random);
         copies.set(inode, copy);
       }
       next.live.set(path, copy);
@@ -111,8 +152,9 @@ export class FaultFs implements FsSeam {
   poke(path: string, content: Uint8Array): void {
     const inode = this.live.get(path);
     if (!inode) throw errno('ENOENT', `poke ${path}`);
-    inode.len = 0;
-    inode.append(content);
+    const bytes = Buffer.from(content); // may be a view of the file's own buffer
+    inode.truncate(0);
+    inode.writeAt(0, bytes);
     inode.sync();
   }
 
@@ -126,6 +168,7 @@ export class FaultFs implements FsSeam {
     if (this.crashed) throw new SimulatedCrashError(`crashed (before ${what})`);
     this.calls++;
     if (this.calls === this.options.failAtCall) throw errno(this.options.failCode ?? 'EIO', what);
+    if (this.failPattern?.what.test(what)) throw errno(this.failPattern.code, what);
     if (this.calls === this.options.crashAtCall) {
       this.crashed = true;
       return true;
@@ -176,20 +219,31 @@ export class FaultFs implements FsSeam {
       inode.truncate(0);
     }
     const file = inode;
+    let position = file.len;
     let closed = false;
     const usable = (what: string): void => {
       if (closed) throw errno('EBADF', `${what} ${path} after close`);
     };
+    const random = (n: number): number => (this.options.random ?? ((k: number) => Math.floor(Math.random() * k)))(n);
+    /** A write that may be the crash point: then only a random prefix of it reaches the file. */
+    const write = (what: string, at: number, data: Uint8Array): void => {
+      if (this.tick(what)) {
+        file.writeAt(at, data.subarray(0, random(data.length + 1)));
+        throw new SimulatedCrashError(`crash at call ${this.calls} (${what})`);
+      }
+      usable(what);
+      file.writeAt(at, data);
+    };
     return {
       append: async (data) => {
-        const at = `append ${data.length} bytes to ${path}`;
-        if (this.tick(at)) {
-          const random = this.options.random ?? ((n: number) => Math.floor(Math.random() * n));
-          file.append(data.subarray(0, random(data.length + 1)));
-          throw new SimulatedCrashError(`crash at call ${this.calls} (${at})`);
-        }
-        usable('append');
-        file.append(data);
+        write(`append ${data.length} bytes to ${path}`, position, data);
+        position += data.length;
+      },
+      zeroFill: async (from, bytes) => {
+        write(`zero-fill ${bytes} bytes of ${path} at ${from}`, from, Buffer.alloc(bytes));
+      },
+      seek: (to) => {
+        position = to;
       },
       datasync: async () => {
         this.check(`datasync ${path}`);
@@ -200,6 +254,7 @@ export class FaultFs implements FsSeam {
         this.check(`truncate ${path}`);
         usable('truncate');
         file.truncate(size);
+        position = size;
       },
       close: async () => {
         this.check(`close ${path}`);
@@ -213,7 +268,7 @@ export class FaultFs implements FsSeam {
     this.requireDir(path, 'create');
     if (this.live.has(path)) throw errno('EEXIST', `create ${path}`);
     const inode = new Inode();
-    inode.append(data);
+    inode.writeAt(0, data);
     this.live.set(path, inode);
   }
 

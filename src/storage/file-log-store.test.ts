@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLogStore } from './file-log-store.js';
@@ -117,13 +117,58 @@ test('an empty update writes nothing; non-contiguous entries are a caller bug', 
 
 test('one save is one append and one datasync (plus a directory fsync when a segment rolls)', async () => {
   const fs = new FaultFs();
-  const o = await openLogStore('/d', { fs, segmentBytes: 4096 });
+  const o = await openLogStore('/d', { fs, segmentBytes: 4096, preallocateBytes: 0 });
   let before = fs.calls;
   await o.store.save(update({ entries: entries(1, 150, 1), hardState: hardState(1, 'n1', 0) }));
   assert.equal(fs.calls - before, 2, 'append + datasync');
   before = fs.calls;
   await o.store.save(update({ entries: entries(151, 151, 1) })); // the segment is full: roll
   assert.equal(fs.calls - before, 5, 'open new + close old + append + datasync + fsyncDir');
+  await o.store.close();
+});
+
+test('a segment is zero-filled ahead of its data, so that commits overwrite allocated blocks instead of growing the file', async () => {
+  const dir = await tempDir();
+  const o = await openLogStore(dir, { segmentBytes: 1 << 20, preallocateBytes: 64 * 1024 });
+  const wal = join(dir, 'wal', '0000000000000000.wal');
+  const size = (await stat(wal)).size;
+  assert.equal(size, 64 * 1024, 'the first chunk is filled when the segment is created');
+  for (let i = 1; i <= 20; i++) await o.store.save(update({ entries: [entry(i, 1)], hardState: hardState(1, 'n1', i - 1) }));
+  assert.equal((await stat(wal)).size, size, 'twenty commits later the file has not grown');
+  // The zeros after the data are free space, not a torn tail: nothing is lost or cut on reopen.
+  const again = await reopen(o, dir, { segmentBytes: 1 << 20, preallocateBytes: 64 * 1024 });
+  assert.deepEqual(again.restored.entries.map((e) => e.index), entries(1, 20, 1).map((e) => e.index));
+  assert.equal((await stat(wal)).size, size);
+  await again.store.save(update({ entries: [entry(21, 1)] }));
+  const third = await reopen(again, dir, { segmentBytes: 1 << 20, preallocateBytes: 64 * 1024 });
+  assert.equal(third.restored.entries.at(-1)!.index, 21);
+  await third.store.close();
+});
+
+test('zero-fill keeps running ahead as the log grows, and stops at the segment size', async () => {
+  const fs = new FaultFs();
+  const o = await openLogStore('/d', { fs, segmentBytes: 8192, preallocateBytes: 1024 });
+  const wal = '/d/wal/0000000000000000.wal';
+  for (let i = 1; i <= 60; i++) await o.store.save(update({ entries: [entry(i, 1)] }));
+  await o.store.close();
+  const file = fs.peek(wal)!;
+  assert.ok(file.length > 1024 && file.length <= 8192, `segment file is ${file.length} bytes`);
+  const reopened = await openLogStore('/d', { fs, segmentBytes: 8192, preallocateBytes: 1024 });
+  assert.equal(reopened.restored.entries.length, 60);
+  await reopened.store.close();
+});
+
+test('a failed zero-fill poisons the store like any other write', async () => {
+  const fs = new FaultFs();
+  const o = await openLogStore('/d', { fs, segmentBytes: 8192, preallocateBytes: 1024 });
+  fs.failMatching(/^zero-fill/, 'ENOSPC');
+  let failed: unknown = null;
+  for (let i = 1; i <= 200 && failed === null; i++) {
+    failed = await o.store.save(update({ entries: [entry(i, 1)] })).then(() => null, (e: unknown) => e);
+  }
+  assert.ok(failed instanceof StorageIOError, String(failed));
+  assert.match(String((failed.cause as Error).message), /zero-fill/);
+  await assert.rejects(o.store.save(update({ hardState: hardState(1, '', 0) })), StorageIOError);
   await o.store.close();
 });
 

@@ -3,7 +3,9 @@
 //
 // Durability rules this file keeps:
 //  - save() encodes its whole update into one buffer, writes it with one append and makes it
-//    durable with one fdatasync; a new segment additionally gets one directory fsync.
+//    durable with one fdatasync; a new segment additionally gets one directory fsync. The
+//    segment is zero-filled ahead of the data (wal-segment-file.ts), so that fdatasync has
+//    only data to flush.
 //  - A leader snapshot is durable as a file before the WAL marker that activates it is written.
 //  - Segments are deleted oldest first, each deletion made durable before the next, so the
 //    surviving segments are always a contiguous run.
@@ -14,8 +16,8 @@ import { NONE } from '../raft/types.js';
 import type { LogStore, LogUpdate, OpenedStore } from './log-store.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { StorageClosedError, StorageCorruptionError, StorageIOError } from './errors.js';
-import { realFs, type AppendFile, type FsSeam } from './fs-seam.js';
-import { DEFAULT_SEGMENT_BYTES, type StorageOptions } from './options.js';
+import { realFs, type FsSeam } from './fs-seam.js';
+import { DEFAULT_PREALLOCATE_BYTES, DEFAULT_SEGMENT_BYTES, type StorageOptions } from './options.js';
 import {
   SnapshotOrigin,
   decodeSnapshotFile,
@@ -25,6 +27,7 @@ import {
 } from './snapshot-file.js';
 import { encodeBatch, type SnapshotMarker } from './wal-record.js';
 import { markerKey, replaySegments, type SegmentSummary } from './wal-replay.js';
+import { WalSegmentFile } from './wal-segment-file.js';
 
 const SEGMENT_NAME = /^(\d{16})\.wal$/;
 const segmentFileName = (seq: number): string => `${String(seq).padStart(16, '0')}.wal`;
@@ -46,9 +49,10 @@ class FileLogStore implements LogStore {
     private readonly walDir: string,
     private readonly snapDir: string,
     private readonly segmentBytes: number,
+    private readonly preallocateBytes: number,
     private readonly lock: DataDirLock,
     private readonly segments: SegmentSummary[],
-    private active: AppendFile,
+    private active: WalSegmentFile,
     private hardState: HardState,
     private latest: Snapshot | null,
     /** Last index of the logical log (the snapshot index when the log after it is empty). */
@@ -137,8 +141,9 @@ class FileLogStore implements LogStore {
     await this.io('append to the log', async () => {
       let target = current;
       if (roll) {
-        target = { seq: current.seq + 1, path: join(this.walDir, segmentFileName(current.seq + 1)), bytes: 0, maxContentIndex: 0, hasMarker: false };
-        const next = await this.fs.openAppend(target.path, { truncate: true });
+        target = { seq: current.seq + 1, path: join(this.walDir, segmentFileName(current.seq + 1)), bytes: 0, fileBytes: 0, maxContentIndex: 0, hasMarker: false };
+        const file = await this.fs.openAppend(target.path, { truncate: true });
+        const next = new WalSegmentFile(file, 0, 0, this.segmentBytes, this.preallocateBytes);
         const old = this.active;
         this.active = next;
         this.segments.push(target);
@@ -200,20 +205,26 @@ function errCode(err: unknown): string | undefined {
 export async function openLogStore(dir: string, options: StorageOptions = {}): Promise<OpenedStore> {
   const fs = options.fs ?? realFs({ sync: options.fsync ?? true });
   const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+  const preallocateBytes = options.preallocateBytes ?? Math.min(segmentBytes, DEFAULT_PREALLOCATE_BYTES);
   const walDir = join(dir, 'wal');
   const snapDir = join(dir, 'snap');
   await fs.mkdir(walDir);
   await fs.mkdir(snapDir);
   const lock = await acquireDataDirLock(fs, dir);
   try {
-    return await recover(fs, dir, walDir, snapDir, segmentBytes, lock);
+    return await recover(fs, dir, walDir, snapDir, { segmentBytes, preallocateBytes }, lock);
   } catch (err) {
     await lock.release();
     throw err;
   }
 }
 
-async function recover(fs: FsSeam, dir: string, walDir: string, snapDir: string, segmentBytes: number, lock: DataDirLock): Promise<OpenedStore> {
+interface SegmentSizes {
+  readonly segmentBytes: number;
+  readonly preallocateBytes: number;
+}
+
+async function recover(fs: FsSeam, dir: string, walDir: string, snapDir: string, sizes: SegmentSizes, lock: DataDirLock): Promise<OpenedStore> {
   // New directories must survive a crash too.
   await fs.fsyncDir(dir);
 
@@ -256,13 +267,18 @@ async function recover(fs: FsSeam, dir: string, walDir: string, snapDir: string,
   let isNew = false;
   if (segments.length === 0) {
     const seq = 0;
-    segments.push({ seq, path: join(walDir, segmentFileName(seq)), bytes: 0, maxContentIndex: 0, hasMarker: false });
+    segments.push({ seq, path: join(walDir, segmentFileName(seq)), bytes: 0, fileBytes: 0, maxContentIndex: 0, hasMarker: false });
     isNew = true;
   }
   const tail = segments[segments.length - 1]!;
-  const active = await fs.openAppend(tail.path);
+  const file = await fs.openAppend(tail.path);
+  let active: WalSegmentFile;
   try {
-    if (wal.tornTailAt !== null) await active.truncate(wal.tornTailAt);
+    // A torn tail is cut off (zeros after it go too, and are filled in again); otherwise the
+    // zeros after the data are the segment's preallocated space.
+    if (wal.tornTailAt !== null) await file.truncate(wal.tornTailAt);
+    const zeroedTo = wal.tornTailAt !== null ? tail.bytes : tail.fileBytes;
+    active = new WalSegmentFile(file, tail.bytes, zeroedTo, sizes.segmentBytes, sizes.preallocateBytes);
     // Every segment starts with the hard state; and if the snapshot runs past the log (state
     // applied beyond what was durable), a marker keeps the next append contiguous on replay.
     const needMarker = snapshot !== null && walLast < snapIndex;
@@ -280,12 +296,12 @@ async function recover(fs: FsSeam, dir: string, walDir: string, snapDir: string,
       tail.maxContentIndex = Math.max(tail.maxContentIndex, snapIndex);
     }
   } catch (err) {
-    await active.close().catch(() => undefined);
+    await file.close().catch(() => undefined);
     throw new StorageIOError(`storage: preparing ${tail.path} failed: ${(err as Error)?.message}`, { cause: err });
   }
 
   const lastIndex = entries.length > 0 ? entries[entries.length - 1]!.index : snapIndex;
-  const store = new FileLogStore(fs, walDir, snapDir, segmentBytes, lock, segments, active, stored, snapshot, lastIndex);
+  const store = new FileLogStore(fs, walDir, snapDir, sizes.segmentBytes, sizes.preallocateBytes, lock, segments, active, stored, snapshot, lastIndex);
   const restored: RestoredState = { hardState, snapshot, entries };
   return { store, restored };
 }

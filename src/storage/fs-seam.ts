@@ -7,10 +7,19 @@ import type { FileHandle } from 'node:fs/promises';
 /** Batches up to this size are written synchronously (a memcpy into the page cache). */
 const SYNC_WRITE_MAX_BYTES = 256 * 1024;
 
-/** A file opened for appending: every write goes to the current end. */
+/**
+ * A file opened for writing at a position that starts at its end and advances with each append.
+ * Not O_APPEND: a WAL segment is zero-filled ahead of its data (preallocated) and its records
+ * overwrite the zeros, so that fdatasync has no file size or block allocation to journal.
+ */
 export interface AppendFile {
-  /** Append all of `data` (one write call for the caller; the seam loops on short writes). */
+  /** Write all of `data` at the write position (one call for the caller; the seam loops on short
+   *  writes), then move the position past it. */
   append(data: Uint8Array): Promise<void>;
+  /** Write `bytes` zero bytes at `from` (through the thread pool); the write position stays. */
+  zeroFill(from: number, bytes: number): Promise<void>;
+  /** Later appends write from `position`, over whatever is there. */
+  seek(position: number): void;
   /** fdatasync: the file's data and size are durable when this resolves. */
   datasync(): Promise<void>;
   /** Cut the file to `size` bytes; later appends continue from there. Durable after datasync. */
@@ -25,7 +34,7 @@ export interface FsSeam {
   mkdir(path: string): Promise<void>;
   readdir(path: string): Promise<string[]>;
   readFile(path: string): Promise<Uint8Array>;
-  /** Open for appending, creating an empty file if missing; `truncate` empties it first. */
+  /** Open for writing at its end, creating an empty file if missing; `truncate` empties it first. */
   openAppend(path: string, options?: { truncate?: boolean }): Promise<AppendFile>;
   /** Create a new file holding `data`; rejects with code EEXIST if it exists. Not synced. */
   createExclusive(path: string, data: Uint8Array): Promise<void>;
@@ -35,10 +44,14 @@ export interface FsSeam {
   fsyncDir(path: string): Promise<void>;
 }
 
+/** Zero-fill goes out in writes of this size, from one shared buffer. */
+const ZERO_CHUNK = Buffer.alloc(1024 * 1024);
+
 class RealAppendFile implements AppendFile {
   constructor(
     private readonly fh: FileHandle,
     private readonly sync: boolean,
+    private position: number,
   ) {}
 
   /**
@@ -47,22 +60,28 @@ class RealAppendFile implements AppendFile {
    * so the event loop never stalls on it. Durability comes only from datasync() either way.
    */
   append(data: Uint8Array): Promise<void> {
+    const at = this.position;
+    this.position += data.length;
     if (data.length <= SYNC_WRITE_MAX_BYTES) {
       try {
         let offset = 0;
-        while (offset < data.length) offset += fs.writeSync(this.fh.fd, data, offset, data.length - offset);
+        while (offset < data.length) offset += fs.writeSync(this.fh.fd, data, offset, data.length - offset, at + offset);
         return Promise.resolve();
       } catch (err) {
         return Promise.reject(err);
       }
     }
-    return new Promise((resolve, reject) => {
-      const step = (offset: number): void => {
-        if (offset >= data.length) return resolve();
-        fs.write(this.fh.fd, data, offset, data.length - offset, null, (err, written) => (err ? reject(err) : step(offset + written)));
-      };
-      step(0);
-    });
+    return writeFully(this.fh.fd, data, at);
+  }
+
+  async zeroFill(from: number, bytes: number): Promise<void> {
+    for (let done = 0; done < bytes; done += ZERO_CHUNK.length) {
+      await writeFully(this.fh.fd, ZERO_CHUNK.subarray(0, Math.min(ZERO_CHUNK.length, bytes - done)), from + done);
+    }
+  }
+
+  seek(position: number): void {
+    this.position = position;
   }
 
   datasync(): Promise<void> {
@@ -71,13 +90,25 @@ class RealAppendFile implements AppendFile {
     return new Promise((resolve, reject) => fs.fdatasync(this.fh.fd, (err) => (err ? reject(err) : resolve())));
   }
 
-  truncate(size: number): Promise<void> {
-    return this.fh.truncate(size);
+  async truncate(size: number): Promise<void> {
+    await this.fh.truncate(size);
+    this.position = size;
   }
 
   close(): Promise<void> {
     return this.fh.close();
   }
+}
+
+/** Write all of `data` at `position` through the thread pool, looping on short writes. */
+function writeFully(fd: number, data: Uint8Array, position: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (offset: number): void => {
+      if (offset >= data.length) return resolve();
+      fs.write(fd, data, offset, data.length - offset, position + offset, (err, written) => (err ? reject(err) : step(offset + written)));
+    };
+    step(0);
+  });
 }
 
 const realSeams = new Map<boolean, FsSeam>();
@@ -100,8 +131,14 @@ function makeRealFs(sync: boolean): FsSeam {
     readdir: (path) => fsp.readdir(path),
     readFile: (path) => fsp.readFile(path),
     async openAppend(path, opts) {
-      if (opts?.truncate) await fsp.writeFile(path, new Uint8Array(0));
-      return new RealAppendFile(await fsp.open(path, 'a'), sync);
+      const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | (opts?.truncate ? fs.constants.O_TRUNC : 0);
+      const fh = await fsp.open(path, flags, 0o666);
+      try {
+        return new RealAppendFile(fh, sync, (await fh.stat()).size);
+      } catch (err) {
+        await fh.close();
+        throw err;
+      }
     },
     createExclusive: (path, data) => fsp.writeFile(path, data, { flag: 'wx' }),
     rename: (from, to) => fsp.rename(from, to),

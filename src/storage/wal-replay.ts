@@ -3,6 +3,7 @@
 //  - an entry at index i discards every entry >= i read before it (logical suffix truncation);
 //  - a snapshot marker discards every entry read before it; the next entry must follow it;
 //  - the last hard state wins;
+//  - where only zero bytes remain, a segment's data ends: the rest is preallocated space;
 //  - a bad record at the end of the LAST segment with nothing valid after it is a torn tail
 //    (the unsynced end of the last write): replay stops there and reports where to cut;
 //  - any other bad record, an index gap or an unknown record type is corruption.
@@ -30,8 +31,10 @@ export interface SegmentInput {
 export interface SegmentSummary {
   readonly seq: number;
   readonly path: string;
-  /** Bytes of valid data (after cutting a torn tail). */
+  /** Bytes of valid data (after cutting a torn tail): where the next record goes. */
   bytes: number;
+  /** Bytes in the file: valid data, then a torn tail and/or zero-filled (preallocated) space. */
+  readonly fileBytes: number;
   /** Highest entry or marker index in the segment; 0 if it holds neither. */
   maxContentIndex: number;
   hasMarker: boolean;
@@ -69,7 +72,7 @@ export function replaySegments(inputs: readonly SegmentInput[]): ReplayResult {
     if (s > 0 && seq !== inputs[s - 1]!.seq + 1) {
       throw new StorageCorruptionError(path, 0, `segment ${inputs[s - 1]!.seq + 1} is missing before it`);
     }
-    const summary: SegmentSummary = { seq, path, bytes: buf.length, maxContentIndex: 0, hasMarker: false };
+    const summary: SegmentSummary = { seq, path, bytes: buf.length, fileBytes: buf.length, maxContentIndex: 0, hasMarker: false };
     segments.push(summary);
     const corrupt = (offset: number, detail: string): never => {
       throw new StorageCorruptionError(path, offset, detail);
@@ -79,6 +82,10 @@ export function replaySegments(inputs: readonly SegmentInput[]): ReplayResult {
     while (off < buf.length) {
       const rec = checkRecordAt(buf, off);
       if (!rec.ok) {
+        if (allZero(buf, off)) {
+          summary.bytes = off;
+          break;
+        }
         if (isLast && findValidRecordAfter(buf, off) < 0) {
           tornTailAt = off;
           summary.bytes = off;
@@ -132,4 +139,10 @@ export function replaySegments(inputs: readonly SegmentInput[]): ReplayResult {
     }
   }
   return { hardState, entries, firstEntryAt, lastMarker, markers, segments, tornTailAt };
+}
+
+/** Nothing but zero bytes from `from` to the end of `buf`. */
+function allZero(buf: Buffer, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
 }
