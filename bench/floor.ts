@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { killChild, trackChild } from './cleanup.js';
-import { LatencyRecorder, type LatencySummary } from './stats.js';
+import { LatencyRecorder, summarize, type LatencySummary } from './stats.js';
 
 export interface FloorSample {
   readonly latency: LatencySummary;
@@ -16,6 +16,8 @@ export interface FloorSample {
 
 export interface FloorResult {
   readonly fdatasync4k: FloorSample;
+  /** The same, with three writers at once (three members on one disk, as in the bench). */
+  readonly fdatasync4kThreeWriters?: FloorSample;
   readonly tcpLoopbackRtt: FloorSample;
   readonly httpTrivial: FloorSample;
   readonly fsDir: string;
@@ -42,6 +44,47 @@ export function measureFdatasync(dir: string, durationMs: number): FloorSample {
     fs.rmSync(file, { force: true });
   }
   const latency = rec.summary();
+  return { latency, opsPerSec: (latency.count * 1000) / durationMs };
+}
+
+/** What each writer process of measureFdatasyncConcurrent runs: prints its latencies as JSON. */
+const FDATASYNC_WRITER = `
+import fs from 'node:fs';
+const [file, durationMs] = [process.argv[1], Number(process.argv[2])];
+const fd = fs.openSync(file, 'a');
+const block = Buffer.alloc(4096, 0x61);
+const out = [];
+const end = performance.now() + durationMs;
+for (let start = performance.now(); start < end; ) {
+  fs.writeSync(fd, block);
+  fs.fdatasyncSync(fd);
+  const now = performance.now();
+  out.push(now - start);
+  start = now;
+}
+fs.closeSync(fd);
+fs.rmSync(file, { force: true });
+process.stdout.write(JSON.stringify(out));
+`;
+
+/**
+ * `writers` processes appending and syncing at once, each to its own file in `dir`: what every
+ * member of a cluster on one machine meets, since a commit makes all of them fdatasync together.
+ */
+export async function measureFdatasyncConcurrent(dir: string, durationMs: number, writers = 3): Promise<FloorSample> {
+  const runs = Array.from({ length: writers }, (_, i) => new Promise<number[]>((resolve, reject) => {
+    const file = path.join(dir, `floor-fdatasync-${process.pid}-${i}.bin`);
+    const child = trackChild(spawn(process.execPath, ['--input-type=module', '-e', FDATASYNC_WRITER, file, String(durationMs)], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    let text = '';
+    child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
+    child.once('exit', (code) => {
+      fs.rmSync(file, { force: true });
+      if (code === 0) resolve(JSON.parse(text) as number[]);
+      else reject(new Error(`fdatasync writer exited (code ${code})`));
+    });
+  }));
+  const samples = (await Promise.all(runs)).flat();
+  const latency = summarize(samples);
   return { latency, opsPerSec: (latency.count * 1000) / durationMs };
 }
 
@@ -136,6 +179,7 @@ export function measureHttpTrivial(durationMs: number): Promise<FloorSample> {
 export async function measureFloor(dir: string, durationMs: number): Promise<FloorResult> {
   return {
     fdatasync4k: measureFdatasync(dir, durationMs),
+    fdatasync4kThreeWriters: await measureFdatasyncConcurrent(dir, durationMs),
     tcpLoopbackRtt: await measureTcpRtt(durationMs),
     httpTrivial: await measureHttpTrivial(durationMs),
     fsDir: dir,

@@ -43,6 +43,8 @@ export class RaftkvCluster extends ProcessCluster {
     ids.forEach((id, i) => {
       const address = `127.0.0.1:${ports[i]}`;
       const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${id}-${Date.now()}.cpuprofile`] : [];
+      // Extra V8/Node flags for experiments, e.g. RAFTKV_BENCH_NODE_FLAGS="--trace-gc".
+      nodeFlags.push(...(process.env['RAFTKV_BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean));
       const args = [...nodeFlags, RAFTKV_CLI, 'serve', '--id', id, '--listen', address, '--peers', peers, '--data-dir', path.join(dir, id)];
       const env = { ...process.env, LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn' };
       members.set(id, { address, proc: new MemberProcess(id, process.execPath, args, path.join(dir, `${id}.log`), env) });

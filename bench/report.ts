@@ -130,11 +130,35 @@ function header(run: BenchRun): string[] {
 
 export function floorRows(floor: FloorResult): string[][] {
   const row = (name: string, s: FloorResult['fdatasync4k']): string[] => [name, fmt(s.latency.p50Ms, 3), fmt(s.latency.p99Ms, 3), fmt(s.opsPerSec, 0)];
-  return [
+  const rows = [
     row(`fdatasync of a 4 KiB append (${floor.fsDir})`, floor.fdatasync4k),
     row('loopback TCP round trip, 64 bytes', floor.tcpLoopbackRtt),
     row('trivial node:http request, keep-alive', floor.httpTrivial),
   ];
+  const three = floor.fdatasync4kThreeWriters;
+  if (three) {
+    rows.splice(1, 0, row('  the same, three writers at once (one per member)', three));
+    rows.push(['one replicated write: 3-writer fdatasync + TCP RTT + HTTP', fmt(replicatedWriteFloorMs(floor) ?? NaN, 3), '', '']);
+  }
+  return rows;
+}
+
+/** The least a single client's write can take here: the members' fdatasyncs run at once on one
+ *  disk, the leader and one follower must both finish theirs, plus one round trip and one HTTP
+ *  exchange (p50s added). */
+export function replicatedWriteFloorMs(floor: FloorResult): number | undefined {
+  const three = floor.fdatasync4kThreeWriters;
+  return three ? three.latency.p50Ms + floor.tcpLoopbackRtt.latency.p50Ms + floor.httpTrivial.latency.p50Ms : undefined;
+}
+
+/** Each store's single-client write p50 as a multiple of the replicated-write floor. */
+function floorComparison(run: BenchRun): string | null {
+  const floorMs = run.floor ? replicatedWriteFloorMs(run.floor) : undefined;
+  if (floorMs === undefined) return null;
+  const parts = run.cells
+    .filter((c) => c.workload === 'write-1' && c.p50Ms !== undefined)
+    .map((c) => `${c.system} ${fmt(c.p50Ms!, 3)} ms = ${(c.p50Ms! / floorMs).toFixed(2)}x`);
+  return parts.length ? `Single-client write p50 against the replicated-write floor (${fmt(floorMs, 3)} ms): ${parts.join('; ')}.` : null;
 }
 
 export function textTable(head: string[], rows: string[][], textCols = 2): string {
@@ -152,6 +176,8 @@ export function renderText(run: BenchRun): string {
   const parts: string[] = [];
   if (run.floor) parts.push('Machine floor\n' + textTable(['measure', 'p50 ms', 'p99 ms', 'ops/s'], floorRows(run.floor), 1));
   parts.push('Workloads\n' + textTable(header(run), tableRows(run)));
+  const vsFloor = floorComparison(run);
+  if (vsFloor) parts.push(vsFloor);
   const notes = cellNotes(run);
   if (notes.length) parts.push('Notes\n' + notes.map((n) => `- ${n}`).join('\n'));
   if (run.skipped.length) parts.push('Skipped\n' + run.skipped.map((s) => `- ${s}`).join('\n'));
@@ -211,6 +237,10 @@ differences under ~20% as noise and compare raftkv with etcd only within one run
 ## Floor of this machine (same run)
 
 ${run.floor ? markdownTable(['measure', 'p50 ms', 'p99 ms', 'ops/s'], floorRows(run.floor), 1) : 'not measured'}
+
+A commit makes every member fdatasync at once on this one disk, and the leader needs its own and one
+follower's, so the "three writers at once" line, plus a round trip and an HTTP exchange, is the
+least one client's write can take here. ${floorComparison(run) ?? ''}
 
 ## Results
 
