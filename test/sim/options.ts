@@ -32,6 +32,10 @@ export interface SimOptions {
    *  On in the suite's 3- and 5-node groups (suite.ts); they found a real core bug (seed 100464:
    *  an ack queued before a truncation went out after it, now withdrawn by the core). */
   readonly straggleRate: number;
+  /** Chance that a new leader crashes within half an election timeout of winning (faulty phase
+   *  only): leaders that die while re-replicating older terms' entries leave the logs of
+   *  Figure 8 (§5.4.2), where committing an earlier-term entry by counting replicas loses it. */
+  readonly shortLivedLeaderRate: number;
   /** Chance that a dropped message is reported unreachable to its sender. */
   readonly unreachableReportRate: number;
   // partitions
@@ -64,6 +68,8 @@ export interface OptionOverrides {
   ticks?: number;
   /** Let some seeds have straggling messages (off in the npm suite: see straggleRate). */
   stragglers?: boolean;
+  /** Let some seeds have leaders that crash soon after winning (see shortLivedLeaderRate). */
+  shortLivedLeaders?: boolean;
 }
 
 export function swarmOptions(seed: number, rng: Prng, over: OptionOverrides = {}): SimOptions {
@@ -109,7 +115,14 @@ export function swarmOptions(seed: number, rng: Prng, over: OptionOverrides = {}
     opTimeoutTicks: rng.range(2, 6) * electionTicks,
     // Drawn last (and always) so that adding it left every other knob of every seed as it was.
     straggleRate: straggle(rng, calm, over.stragglers ?? false),
+    // Drawn after it for the same reason.
+    shortLivedLeaderRate: shortLived(rng, calm, over.shortLivedLeaders ?? false),
   };
+}
+
+function shortLived(rng: Prng, calm: boolean, enabled: boolean): number {
+  const rate = rng.pick([0, 0.3, 0.6]);
+  return calm || !enabled ? 0 : rate;
 }
 
 function straggle(rng: Prng, calm: boolean, enabled: boolean): number {
@@ -123,7 +136,7 @@ export function describeOptions(o: SimOptions): string {
     `preVote=${o.preVote} checkQuorum=${o.checkQuorum} maxMsgBytes=${o.maxMsgBytes} inflight=${o.maxInflightMsgs}`,
     `drop=${o.dropRate} dup=${o.dupRate} delay=${o.delayMinUnits}..${o.delayMaxUnits}u straggle=${o.straggleRate}`,
     `partitions every ~${o.partitionEveryTicks}t lasting ~${o.partitionLastsTicks}t kinds=${o.partitionKinds.join(',')}`,
-    `crash every ~${o.crashEveryTicks}t down<=${o.downTicksMax}t torn=${o.tornWriteRate} disk=${o.diskDelayMinUnits}..${o.diskDelayMaxUnits}u`,
+    `crash every ~${o.crashEveryTicks}t down<=${o.downTicksMax}t torn=${o.tornWriteRate} disk=${o.diskDelayMinUnits}..${o.diskDelayMaxUnits}u short-lived leaders=${o.shortLivedLeaderRate}`,
     `compactEvery=${o.compactEvery} transferEvery=${o.transferEveryTicks}t`,
     `clients=${o.clients} keys=${o.keys} mix(put,get,cas,del)=${o.mix.join(',')} gap<=${o.opGapTicksMax}t timeout=${o.opTimeoutTicks}t`,
   ].join('\n  ');

@@ -3,13 +3,14 @@ import { describeOp } from './history.js';
 import { describeOptions } from './options.js';
 import type { RunResult } from './simulation.js';
 
-type ReplayOverrides = { nodes?: number | undefined; ticks?: number | undefined; stragglers?: boolean | undefined };
+type ReplayOverrides = { nodes?: number | undefined; ticks?: number | undefined; stragglers?: boolean | undefined; shortLivedLeaders?: boolean | undefined };
 
 export function replayCommand(seed: number, over: ReplayOverrides = {}): string {
   let cmd = `node dist/test/sim/run.js --seed ${seed}`;
   if (over.nodes !== undefined) cmd += ` --nodes ${over.nodes}`;
   if (over.ticks !== undefined) cmd += ` --ticks ${over.ticks}`;
   if (over.stragglers === true) cmd += ' --stragglers';
+  if (over.shortLivedLeaders === true) cmd += ' --short-lived-leaders';
   return cmd;
 }
 

@@ -12,16 +12,17 @@ interface Args {
   nodes?: number;
   ticks?: number;
   stragglers: boolean;
+  shortLivedLeaders: boolean;
   verbose: boolean;
 }
 
 function usage(msg: string): never {
-  console.error(`${msg}\nusage: node dist/test/sim/run.js --seed S [--count N] [--nodes 3|5|7] [--ticks T] [--stragglers] [--verbose]`);
+  console.error(`${msg}\nusage: node dist/test/sim/run.js --seed S [--count N] [--nodes 3|5|7] [--ticks T] [--stragglers] [--short-lived-leaders] [--verbose]`);
   process.exit(2);
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seed: Date.now() % 1_000_000_007, count: 1, stragglers: false, verbose: false };
+  const args: Args = { seed: Date.now() % 1_000_000_007, count: 1, stragglers: false, shortLivedLeaders: false, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -41,6 +42,7 @@ function parseArgs(argv: readonly string[]): Args {
       case '--ticks': args.ticks = num(); break;
       case '--verbose': args.verbose = true; break;
       case '--stragglers': args.stragglers = true; break;
+      case '--short-lived-leaders': args.shortLivedLeaders = true; break;
       default: usage(`unknown argument ${a}`);
     }
   }
@@ -57,10 +59,11 @@ for (let k = 0; k < args.count; k++) {
   if (args.nodes !== undefined) settings.nodes = args.nodes;
   if (args.ticks !== undefined) settings.ticks = args.ticks;
   if (args.stragglers) settings.stragglers = true;
+  if (args.shortLivedLeaders) settings.shortLivedLeaders = true;
   const r = runSeed(seed, settings);
   done++;
   if (!r.ok) {
-    console.log(formatFailure(r, { nodes: args.nodes, ticks: args.ticks, stragglers: args.stragglers }));
+    console.log(formatFailure(r, { nodes: args.nodes, ticks: args.ticks, stragglers: args.stragglers, shortLivedLeaders: args.shortLivedLeaders }));
     process.exit(EXIT_CODES[r.kind]);
   }
   if (args.verbose || args.count === 1) {

@@ -22,6 +22,8 @@ export interface DriverHost {
   onAppliedUpTo(node: SimNode): void;
   /** Coverage counters for the run's stats. */
   count(what: 'elections' | 'snapshotsInstalled' | 'compactions'): void;
+  /** The node just became leader (a fault injector may schedule its crash). */
+  onBecameLeader(node: SimNode): void;
 }
 
 export class SimNode {
@@ -139,6 +141,7 @@ export class SimNode {
           throw new SimFailure('safety', `leader completeness: ${this.id} became leader of term ${st.term} with lastIndex ${st.lastIndex} < ${upTo} committed before`);
         }
         this.pendingLeaderCheck = { term: st.term, upTo };
+        this.host.onBecameLeader(this);
       } else {
         this.pendingLeaderCheck = null;
       }

@@ -10,14 +10,16 @@ import { SUITE_CHUNK as CHUNK, SUITE_GROUPS as GROUPS } from './suite.js';
 for (const g of GROUPS) {
   for (let from = g.firstSeed; from < g.firstSeed + g.seeds; from += CHUNK) {
     const to = Math.min(from + CHUNK, g.firstSeed + g.seeds) - 1;
-    test(`sim: ${g.nodes} nodes, seeds ${from}..${to}${g.stragglers ? ', stragglers' : ''}`, (t) => {
+    const knobs = [g.stragglers ? 'stragglers' : '', g.shortLivedLeaders ? 'short-lived leaders' : ''].filter(Boolean);
+    test(`sim: ${g.nodes} nodes, seeds ${from}..${to}${knobs.map((k) => `, ${k}`).join('')}`, (t) => {
       let events = 0;
       let crashes = 0;
       let committed = 0;
       let ops = 0;
       for (let seed = from; seed <= to; seed++) {
-        const r = runSeed(seed, { nodes: g.nodes, stragglers: g.stragglers });
-        if (!r.ok) assert.fail(formatFailure(r, { nodes: g.nodes, stragglers: g.stragglers }));
+        const over = { nodes: g.nodes, stragglers: g.stragglers, shortLivedLeaders: g.shortLivedLeaders };
+        const r = runSeed(seed, over);
+        if (!r.ok) assert.fail(formatFailure(r, over));
         events += r.stats.events;
         crashes += r.stats.crashes;
         committed += r.stats.committed;

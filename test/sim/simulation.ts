@@ -27,6 +27,8 @@ type SimEvent =
   | { readonly k: 'write'; readonly node: number; readonly inc: number }
   | { readonly k: 'partition' }
   | { readonly k: 'crash' }
+  /** A short-lived leader's end: crash this incarnation of this node, if it is still up. */
+  | { readonly k: 'crash-node'; readonly node: number; readonly inc: number }
   | { readonly k: 'restart'; readonly node: number; readonly inc: number }
   | { readonly k: 'transfer' }
   | { readonly k: 'unreachable'; readonly node: number; readonly inc: number; readonly to: NodeId }
@@ -90,6 +92,8 @@ class Simulation implements DriverHost, ClientHost {
   private readonly faults: Prng;
   /** Its own stream, so seeds without stragglers replay exactly as before they existed. */
   private readonly straggle: Prng;
+  /** Draws for the short-lived-leader injector, apart so that it leaves every other draw alone. */
+  private readonly leaderCrashes: Prng;
   private readonly conn: Connectivity;
   private readonly workload: Workload;
   private readonly dirty: SimNode[] = [];
@@ -113,6 +117,7 @@ class Simulation implements DriverHost, ClientHost {
     this.diskRng = master.fork('disk');
     this.faults = master.fork('faults');
     this.straggle = master.fork('stragglers');
+    this.leaderCrashes = master.fork('short-lived-leaders');
     this.dropRate = opts.dropRate;
     this.dupRate = opts.dupRate;
     this.ids = [...Array(opts.nodes).keys()].map((i) => nodeId(`n${i + 1}`));
@@ -143,6 +148,13 @@ class Simulation implements DriverHost, ClientHost {
 
   count(what: 'elections' | 'snapshotsInstalled' | 'compactions'): void {
     this.stats[what]++;
+  }
+
+  onBecameLeader(node: SimNode): void {
+    const rate = this.opts.shortLivedLeaderRate;
+    if (rate === 0 || this.liveness || !this.leaderCrashes.chance(rate)) return;
+    const within = Math.max(1, Math.floor((this.opts.electionTicks * UNITS_PER_TICK) / 2));
+    this.queue.push(this.now + this.leaderCrashes.range(0, within), { k: 'crash-node', node: node.idx, inc: node.incarnation });
   }
 
   nodeIndex(id: NodeId): number | undefined {
@@ -323,6 +335,12 @@ class Simulation implements DriverHost, ClientHost {
       case 'crash':
         this.crashOne();
         return;
+      case 'crash-node': {
+        const n = this.nodes[ev.node] as SimNode;
+        if (this.liveness || n.raw === null || n.incarnation !== ev.inc) return;
+        this.crash(n, this.leaderCrashes);
+        return;
+      }
       case 'restart': {
         const n = this.nodes[ev.node] as SimNode;
         if (n.raw !== null || n.incarnation !== ev.inc) return;
@@ -387,12 +405,18 @@ class Simulation implements DriverHost, ClientHost {
     // Prefer the leader now and then: that is where the interesting crashes are.
     const leader = this.currentLeader();
     const victim = leader >= 0 && this.faults.chance(0.3) ? (this.nodes[leader] as SimNode) : this.faults.pick(up);
-    const torn = this.faults.chance(o.tornWriteRate);
+    this.crash(victim, this.faults);
+  }
+
+  /** Crash `victim` now (a torn write with the seed's chance) and schedule its restart. */
+  private crash(victim: SimNode, rng: Prng): void {
+    const o = this.opts;
+    const torn = rng.chance(o.tornWriteRate);
     this.trace.add(this.now, 'crash', victim.id, null, torn ? '(torn write)' : '');
     victim.crash(torn, this.diskRng);
     this.workload.onCrash(victim);
     this.stats.crashes++;
-    const downTicks = this.faults.range(1, o.downTicksMax);
+    const downTicks = rng.range(1, o.downTicksMax);
     this.queue.push(this.now + downTicks * UNITS_PER_TICK, { k: 'restart', node: victim.idx, inc: victim.incarnation });
   }
 

@@ -19,11 +19,11 @@ const forceStragglers = process.argv.includes('--stragglers');
 const started = Date.now();
 let position = 0;
 let result = null;
-for (const { seed, nodes, stragglers: suiteStragglers } of suiteSeeds()) {
+for (const { seed, nodes, stragglers: suiteStragglers, shortLivedLeaders } of suiteSeeds()) {
   const stragglers = forceStragglers || suiteStragglers;
   if (position >= limit) break;
   position++;
-  const r = runSeed(seed, stragglers ? { nodes, stragglers } : { nodes });
+  const r = runSeed(seed, { nodes, stragglers, shortLivedLeaders });
   if (!r.ok) {
     result = {
       ok: false,
@@ -33,7 +33,7 @@ for (const { seed, nodes, stragglers: suiteStragglers } of suiteSeeds()) {
       kind: r.kind,
       reason: oneLine(r.message),
       atTick: Number(r.atTick.toFixed(2)),
-      replay: `node dist/test/sim/run.js --seed ${seed} --nodes ${nodes}${stragglers ? ' --stragglers' : ''}`,
+      replay: `node dist/test/sim/run.js --seed ${seed} --nodes ${nodes}${stragglers ? ' --stragglers' : ''}${shortLivedLeaders ? ' --short-lived-leaders' : ''}`,
     };
     break;
   }
