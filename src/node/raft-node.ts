@@ -8,7 +8,7 @@ import { encodeCommand } from '../kv/codec.js';
 import type { KeyValue, KvCommand, KvResult } from '../kv/command.js';
 import { KvStateMachine } from '../kv/state-machine.js';
 import { RawNode } from '../raft/raw-node.js';
-import { NONE, Role, type Index, type Message, type NodeId, type Ready, type RestoredState, type Snapshot, type Term } from '../raft/types.js';
+import { NONE, Role, type Entry, type Index, type Message, type NodeId, type Ready, type RestoredState, type Snapshot, type Term } from '../raft/types.js';
 import type { LogStore } from '../storage/log-store.js';
 import { openLogStore } from '../storage/file-log-store.js';
 import { PeerTransport } from '../transport/peer-transport.js';
@@ -133,9 +133,13 @@ export class RaftNode implements RunningNode {
       this.scheduled = false;
       if (!this.busy) return void (this.cycling = this.cycle());
       // A Ready is being persisted: what may leave now (new entries for followers, commit
-      // news, heartbeats) goes out anyway, so followers write batch N+1 while we write batch N.
+      // news, heartbeats) goes out anyway, so followers write batch N+1 while we write batch N;
+      // and what both followers made durable meanwhile is applied and answered now, not after
+      // our own write (whose completion a busy event loop may notice only milliseconds later).
       const msgs = this.raw.takeMessages();
       if (msgs.length > 0) this.transport.sendAll(msgs);
+      const committed = this.raw.takeCommitted();
+      if (committed.length > 0) this.applyEntries(committed);
     });
   }
 
@@ -189,14 +193,20 @@ export class RaftNode implements RunningNode {
       this.lastAppliedTerm = rd.snapshot.meta.term;
       this.proposals.failUpTo(rd.snapshot.meta.index);
     }
-    for (const e of rd.committedEntries) {
+    this.applyEntries(rd.committedEntries);
+    for (const rs of rd.readStates) this.reads.indexed(rs.context, rs.index);
+    this.reads.appliedUpTo(this.kv.lastApplied);
+  }
+
+  private applyEntries(entries: readonly Entry[]): void {
+    for (const e of entries) {
       // The leader's no-op has empty data and applies as nothing.
       const result = this.kv.apply(e.index, e.data);
       this.lastAppliedTerm = e.term;
       this.proposals.resolve(e.index, e.term, result);
     }
-    if (rd.committedEntries.length > 0) this.metrics.appliedEntries.inc(rd.committedEntries.length);
-    for (const rs of rd.readStates) this.reads.indexed(rs.context, rs.index);
+    if (entries.length === 0) return;
+    this.metrics.appliedEntries.inc(entries.length);
     this.reads.appliedUpTo(this.kv.lastApplied);
   }
 

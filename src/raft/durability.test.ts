@@ -90,3 +90,50 @@ test('durability: an acknowledgement waiting for the next write is withdrawn whe
   assert.ok(acks.some((m) => m.to === 'c' && m.index === 2 && m.term === 2), 'the new leader gets its ack');
   b.advance(next);
 });
+
+test('durability (10.2.1): takeCommitted() hands out, once, an entry both followers made durable while the leader is still writing it', () => {
+  const c = new Cluster(['a', 'b', 'c'], { preVote: false, checkQuorum: false });
+  c.elect('a');
+  const a = c.get('a').node;
+  assert.equal(c.propose('a', 'x').ok, true);
+  const rd = a.ready(); // entry 2, on its way to a's disk
+  assert.deepEqual(rd.entries.map((e) => e.index), [2]);
+  assert.deepEqual(a.takeCommitted(), [], 'nothing new is committed yet');
+  for (const m of rd.messages) c.deliver(m);
+  c.processReadyOf('b');
+  assert.equal(c.deliverWhere((m) => m.to === 'a' && m.type === MessageType.MsgAppResp), 1);
+  assert.deepEqual(a.takeCommitted(), [], 'b alone is 1 of 3: entry 2 is not committed');
+  c.processReadyOf('c');
+  assert.equal(c.deliverWhere((m) => m.to === 'a' && m.type === MessageType.MsgAppResp), 1);
+  assert.equal(a.status().commit, 2, 'b and c hold entry 2 durably: committed without a');
+  assert.deepEqual(a.takeCommitted().map((e) => e.index), [2]);
+  assert.deepEqual(a.takeCommitted(), [], 'handed out once');
+  a.advance(rd);
+  assert.equal(a.status().applied, 2, 'advance() counts the taken entry applied');
+  while (a.hasReady()) {
+    const next = a.ready();
+    assert.deepEqual(next.committedEntries.filter((e) => e.index <= 2), [], 'the next Ready does not hand it out again');
+    a.advance(next);
+  }
+});
+
+test('durability: takeCommitted() holds back an entry the leader has not yet handed out to be written, however many followers hold it', () => {
+  const c = new Cluster(['a', 'b', 'c'], { preVote: false, checkQuorum: false });
+  c.elect('a');
+  const a = c.get('a').node;
+  assert.equal(c.propose('a', 'x').ok, true);
+  const rd = a.ready(); // entry 2 being written
+  assert.equal(c.propose('a', 'y').ok, true); // entry 3: only in a's memory
+  const pipelined = a.takeMessages(); // entry 3 goes to b and c while a writes entry 2
+  for (const m of [...rd.messages, ...pipelined]) c.deliver(m);
+  c.processReadyOf('b');
+  c.processReadyOf('c');
+  c.deliverWhere((m) => m.to === 'a' && m.type === MessageType.MsgAppResp);
+  assert.equal(a.status().commit, 3, 'b and c hold entries 2 and 3');
+  assert.deepEqual(a.takeCommitted().map((e) => e.index), [2], 'entry 3 waits: a snapshot after applying it could compact it away before a writes it');
+  a.advance(rd);
+  const next = a.ready();
+  assert.deepEqual(next.entries.map((e) => e.index), [3]);
+  assert.deepEqual(next.committedEntries.map((e) => e.index), [3]);
+  a.advance(next);
+});

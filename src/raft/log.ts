@@ -178,6 +178,7 @@ export class RaftLog {
   compact(i: Index, t: Term): void {
     if (i <= this.snapIndex) return;
     assert(i <= this.applied, () => `compaction at ${i} beyond applied ${this.applied}`);
+    assert(i < this.unstableFrom, () => `compaction at ${i} covers entries from ${this.unstableFrom} not yet handed out to be written`);
     assert(this.term(i) === t, () => `compaction at ${i}: term ${t} but log has ${this.term(i)}`);
     this.entries = this.entries.slice(i - this.snapIndex);
     this.snapIndex = i;
@@ -198,5 +199,13 @@ export class RaftLog {
   committedToApply(): Entry[] {
     if (!this.hasCommittedToApply()) return [];
     return this.entries.slice(this.applying - this.snapIndex, this.committed - this.snapIndex);
+  }
+  /** Committed entries not yet handed out for applying, among those already handed out for
+   *  persisting: a snapshot the driver takes after applying them never covers an entry that
+   *  is still only in memory here (compaction would drop it before it is written). */
+  committedAndHandedOut(): Entry[] {
+    const upTo = Math.min(this.committed, this.unstableFrom - 1);
+    if (upTo <= this.applying) return [];
+    return this.entries.slice(this.applying - this.snapIndex, upTo - this.snapIndex);
   }
 }

@@ -4,6 +4,7 @@ import { assert } from './assert.js';
 import { Raft } from './raft.js';
 import {
   Role,
+  type Entry,
   type HardState,
   type Index,
   type Message,
@@ -49,6 +50,8 @@ export class RawNode {
   private prevSoft: SoftState;
   private prevHard: HardState;
   private outstanding: Outstanding | null = null;
+  /** Last entry handed out by takeCommitted() while a Ready was outstanding: advance() counts it applied. */
+  private taken: Index = 0 as Index;
 
   constructor(config: RaftConfig, restored?: RestoredState) {
     this.raft = new Raft(config, restored);
@@ -102,6 +105,26 @@ export class RawNode {
     const msgs = this.raft.msgs;
     this.raft.msgs = [];
     return msgs;
+  }
+
+  /**
+   * While a Ready is being carried out: the entries committed since it was handed out. They are
+   * durable on a quorum (which need not include this node), so the driver may apply them and
+   * answer their clients now, instead of after its own write completes; the leader of three then
+   * answers as soon as both followers acknowledged, however slow its own disk or loop. The driver
+   * must have applied the outstanding Ready's committedEntries first and apply these in order;
+   * advance() counts them applied. Only entries already handed out to be written (in this or an
+   * earlier Ready) come out, so a snapshot of the applied state never runs past them. Empty when
+   * no Ready is outstanding (ready() hands them out).
+   */
+  takeCommitted(): Entry[] {
+    const log = this.raft.log;
+    if (this.outstanding === null) return [];
+    const entries = log.committedAndHandedOut();
+    if (entries.length === 0) return [];
+    this.taken = entries[entries.length - 1]!.index;
+    log.applying = this.taken;
+    return entries;
   }
 
   private softState(): SoftState {
@@ -184,6 +207,7 @@ export class RawNode {
     if (rd.snapshot) log.applied = Math.max(log.applied, rd.snapshot.meta.index) as Index;
     const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastApplied) log.applied = Math.max(log.applied, lastApplied.index) as Index;
+    if (this.taken > log.applied) log.applied = this.taken;
     this.raft.onPersisted();
   }
 

@@ -86,9 +86,13 @@ export class SimNode {
       const raw = this.raw;
       if (raw === null) return;
       if (this.outstanding !== null) {
-        // As the real driver does: what may leave during a write leaves now (10.2.1 pipelining).
+        // As the real driver does: what may leave during a write leaves now (10.2.1 pipelining),
+        // and what a quorum made durable meanwhile is applied now.
         const early = raw.takeMessages();
         if (early.length > 0) this.host.send(this, early);
+        const taken = raw.takeCommitted();
+        for (const e of taken) this.host.checker.onCommitted(this.id, e);
+        this.applyEntries(taken);
         return;
       }
       if (!raw.hasReady()) return;
@@ -96,6 +100,8 @@ export class SimNode {
       this.outstanding = rd;
       this.observe(raw, rd);
       this.host.send(this, rd.messages);
+      // As the real driver does: committed entries are applied before this node's own write.
+      this.applyReady(rd);
       for (const rs of rd.readStates) this.host.onReadState(this, rs);
       if (rd.snapshot !== null || rd.entries.length > 0 || rd.hardState !== null) {
         this.writing = true;
@@ -151,9 +157,7 @@ export class SimNode {
     for (const e of rd.committedEntries) checker.onCommitted(this.id, e);
   }
 
-  private finish(raw: RawNode, rd: Ready): void {
-    this.host.send(this, rd.messagesAfterPersist);
-    const checker = this.host.checker;
+  private applyReady(rd: Ready): void {
     if (rd.snapshot !== null) {
       const s = rd.snapshot;
       if (s.meta.index < this.kv.appliedIndex) {
@@ -161,25 +165,38 @@ export class SimNode {
       }
       this.kv.restore(s.data);
       this.host.count('snapshotsInstalled');
-      checker.onRestore(this.id, s, this.kv.appliedIndex, this.kv.appliedTerm, this.kv.hash);
+      this.host.checker.onRestore(this.id, s, this.kv.appliedIndex, this.kv.appliedTerm, this.kv.hash);
     }
-    for (const e of rd.committedEntries) {
+    this.applyEntries(rd.committedEntries);
+    if (rd.snapshot !== null && rd.committedEntries.length === 0) this.host.onAppliedUpTo(this);
+  }
+
+  private applyEntries(entries: readonly Entry[]): void {
+    for (const e of entries) {
       if (e.index !== this.kv.appliedIndex + 1) {
         throw new SimFailure('contract', `${this.id}: committed entry ${e.index} does not follow applied ${this.kv.appliedIndex}`);
       }
       const result = this.kv.apply(e.index, e.term, e.data);
-      checker.onApplied(this.id, e.index, this.kv.hash);
+      this.host.checker.onApplied(this.id, e.index, this.kv.hash);
       this.host.onApplied(this, e, result);
     }
+    if (entries.length > 0) this.host.onAppliedUpTo(this);
+  }
+
+  private finish(raw: RawNode, rd: Ready): void {
+    this.host.send(this, rd.messagesAfterPersist);
     raw.advance(rd);
     this.outstanding = null;
     this.maybeCompact(raw);
-    if (rd.committedEntries.length > 0 || rd.snapshot !== null) this.host.onAppliedUpTo(this);
   }
 
   private maybeCompact(raw: RawNode): void {
     const applied = this.kv.appliedIndex;
     if (applied - this.disk.snapshotIndex < this.compactEvery || applied === 0) return;
+    // Entries applied before this node's own copy is durable (takeCommitted): the simulated disk
+    // compacts only what it holds, so wait for a later write. (The real store accepts a snapshot
+    // past its log: a marker keeps the next append contiguous on replay.)
+    if (applied > this.disk.lastIndex) return;
     const snap = {
       meta: { index: index(applied), term: term(this.kv.appliedTerm), conf: { voters: this.config.voters } },
       data: this.kv.snapshot(),

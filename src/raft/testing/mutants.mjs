@@ -42,6 +42,9 @@ export const MUTANTS = [
   ['MsgVote before persist', 'raft.js', 'const SEND_BEFORE_PERSIST = new Set([', 'const SEND_BEFORE_PERSIST = new Set([MessageType.MsgVote, ', ['durability.test.js'], 'only in messagesAfterPersist'],
   ['MsgVoteResp before persist', 'raft.js', 'const SEND_BEFORE_PERSIST = new Set([', 'const SEND_BEFORE_PERSIST = new Set([MessageType.MsgVoteResp, ', ['durability.test.js'], 'only in messagesAfterPersist'],
   ['leader self-ack before advance', 'raft.js', 'const e = this.appendEntry(data);', 'const e = this.appendEntry(data); this.progress.get(this.id).maybeUpdate(e.index);', ['durability.test.js'], 'counts itself'],
+  ['taken committed entries handed out again', 'raw-node.js', '        log.applying = this.taken;', '', ['durability.test.js'], 'takeCommitted'],
+  ['taken committed entries never counted applied', 'raw-node.js', '        if (this.taken > log.applied)', '        if (false)', ['durability.test.js'], 'takeCommitted'],
+  ['taken entries not yet handed out to be written', 'log.js', '        const upTo = Math.min(this.committed, this.unstableFrom - 1);', '        const upTo = this.committed;', ['durability.test.js'], 'holds back'],
   // pre-vote, check-quorum, lease
   ['9.6 no pre-vote', 'raft.js', 'if (this.cfg.preVote && !transfer) {', 'if (false) {', ['prevote.test.js'], '9.6'],
   ['6.2 no check-quorum', 'raft.js', 'if (this.cfg.checkQuorum && !this.quorumActive()) {', 'if (false) {', ['prevote.test.js'], '6.2'],
