@@ -29,6 +29,7 @@ export const USAGE = `usage: node dist/bench/run.js [options]
   --profile            start raftkv nodes with node --cpu-prof (profiles in .bench/profiles/)
   --data-root DIR      where temp data dirs go (default: the OS temp dir); the fdatasync floor is measured there
   --endpoints MODE     leader (default): clients talk to the leader; all: to every member
+  --no-floor           skip the floor measurements (A/B runs: bench/ab.ts)
   --write / --no-write write BENCHMARKS.md and bench/results/latest.json (default: only for a full run)
   --help`;
 
@@ -50,6 +51,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
       write: { type: 'boolean' },
       'no-write': { type: 'boolean' },
       'memory-keys': { type: 'string' },
+      'no-floor': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -64,14 +66,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   if (endpoints !== 'leader' && endpoints !== 'all') throw new Error('--endpoints must be leader or all');
   const measureMs = seconds(values.duration, quick ? 2 : 10, '--duration');
   const selected = workloads.length ? (workloads as WorkloadName[]) : quick ? QUICK_WORKLOADS : WORKLOADS;
-  const full = !quick && workloads.length === 0 && values.duration === undefined && values.warmup === undefined && !values.profile;
+  const full = !quick && workloads.length === 0 && values.duration === undefined && values.warmup === undefined && !values.profile && !values['no-floor'];
   return {
     quick,
     etcd: values['no-etcd'] ? 'off' : values.etcd ? 'on' : quick ? 'off' : 'auto',
     workloads: selected,
     warmupMs: seconds(values.warmup, quick ? 0.3 : 1, '--warmup'),
     measureMs,
-    floorMs: quick ? 300 : 2000,
+    floorMs: values['no-floor'] ? 0 : quick ? 300 : 2000,
     catchUpLoadMs: quick ? 1000 : 3000,
     profile: values.profile ?? false,
     dataRoot: values['data-root'] ?? os.tmpdir(),

@@ -99,9 +99,12 @@ async function main(): Promise<number> {
   log(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.kernel}, Node ${machine.node}, load ${machine.loadAverage.join(' ')}`);
   const withEtcd = await decideEtcd(options, skipped);
 
-  log(`floor: fdatasync, loopback TCP, trivial HTTP (${options.floorMs} ms each)`);
-  const floor: FloorResult = await measureFloor(options.dataRoot, options.floorMs);
-  log(`floor: fdatasync p50 ${floor.fdatasync4k.latency.p50Ms.toFixed(3)} ms, TCP RTT p50 ${floor.tcpLoopbackRtt.latency.p50Ms.toFixed(3)} ms, HTTP p50 ${floor.httpTrivial.latency.p50Ms.toFixed(3)} ms`);
+  let floor: FloorResult | null = null;
+  if (options.floorMs > 0) {
+    log(`floor: fdatasync, loopback TCP, trivial HTTP (${options.floorMs} ms each)`);
+    floor = await measureFloor(options.dataRoot, options.floorMs);
+    log(`floor: fdatasync p50 ${floor.fdatasync4k.latency.p50Ms.toFixed(3)} ms, TCP RTT p50 ${floor.tcpLoopbackRtt.latency.p50Ms.toFixed(3)} ms, HTTP p50 ${floor.httpTrivial.latency.p50Ms.toFixed(3)} ms`);
+  }
 
   const settings: WorkloadSettings = {
     warmupMs: options.warmupMs,
