@@ -228,7 +228,7 @@ differences under ~20% as noise and compare raftkv with etcd only within one run
   \`/proc/stat\` minus those: work that is not the bench competing for the same cores.
 - Failover: one writer with unique keys, all members as endpoints, 1 s request timeout; the leader
   gets SIGKILL; "kill to next ack" is the time from the kill to the acknowledgement of the first
-  write sent after it (client behaviour included); "kill to new leader" is when the survivors'
+  write sent after the killed process exited (client behaviour included); "kill to new leader" is when the survivors'
   status first shows an agreed leader (50 ms polling); then every acknowledged write is read back
   (linearizable) from the survivors.
 - Catch-up: a follower gets SIGKILL, 64 writers write for ${Number(s['catchUpLoadMs']) / 1000} s, the follower restarts; the time is

@@ -228,14 +228,19 @@ async function runFailover(ctx: WorkloadContext): Promise<Cell> {
     { onMeasureStart: () => { cpu.hooks.onMeasureStart(); measuring(); }, onMeasureEnd: () => cpu.hooks.onMeasureEnd() },
   );
   let killAt = NaN;
+  /** When the killed leader was gone (its exit seen): writes sent from then on cannot be answered by it. */
+  let deadAt = NaN;
   let newLeader: MemberStatus | undefined;
   let electedAt = NaN;
   try {
     await started;
     await sleep(Math.min(1000, settings.measureMs / 2));
     killAt = nowMs();
-    const acked = handle.ackedAfter(killAt);
     await cluster.kill(leader.id);
+    // A write sent between the signal and the exit may still be answered by the dying leader
+    // (etcd once acknowledged one 5 ms "after the kill"): only writes sent after its exit count.
+    deadAt = nowMs();
+    const acked = handle.ackedAfter(deadAt);
     ctx.log(`  killed leader ${leader.id} (term ${leader.term})`);
     newLeader = await waitForLeader(cluster, 30_000, survivors);
     electedAt = nowMs();
@@ -248,7 +253,7 @@ async function runFailover(ctx: WorkloadContext): Promise<Cell> {
   const r = await handle.result;
   const { clusterMs, loadgenMs } = cpu.result();
   const acks = r.acks ?? [];
-  const firstAfter = acks.filter((a) => a.startAt >= killAt).reduce((min, a) => Math.min(min, a.ackAt), Infinity);
+  const firstAfter = acks.filter((a) => a.startAt >= deadAt).reduce((min, a) => Math.min(min, a.ackAt), Infinity);
   const lastBefore = acks.filter((a) => a.ackAt <= killAt).reduce((max, a) => Math.max(max, a.ackAt), -Infinity);
 
   const verify = await ctx.loadgen.verify({
