@@ -158,6 +158,22 @@ test('zero-fill keeps running ahead as the log grows, and stops at the segment s
   await reopened.store.close();
 });
 
+test('a log written without zero-fill (an older raftkv) opens, keeps every entry, and is zero-filled from then on', async () => {
+  const dir = await tempDir();
+  const old = await openLogStore(dir, { segmentBytes: 1 << 20, preallocateBytes: 0 });
+  for (let i = 1; i <= 10; i++) await old.store.save(update({ entries: [entry(i, 1)], hardState: hardState(1, 'n1', i - 1) }));
+  await old.store.close();
+  const wal = join(dir, 'wal', '0000000000000000.wal');
+  const before = (await stat(wal)).size;
+  const o = await openLogStore(dir, { segmentBytes: 1 << 20, preallocateBytes: 64 * 1024 });
+  assert.deepEqual(o.restored.entries.map((e) => e.index), entries(1, 10, 1).map((e) => e.index));
+  await o.store.save(update({ entries: [entry(11, 1)] }));
+  assert.ok((await stat(wal)).size >= before + 32 * 1024, 'zero-filled ahead of the old data');
+  const again = await reopen(o, dir, { segmentBytes: 1 << 20, preallocateBytes: 64 * 1024 });
+  assert.deepEqual(again.restored.entries.map((e) => e.index), entries(1, 11, 1).map((e) => e.index));
+  await again.store.close();
+});
+
 test('a failed zero-fill poisons the store like any other write', async () => {
   const fs = new FaultFs();
   const o = await openLogStore('/d', { fs, segmentBytes: 8192, preallocateBytes: 1024 });
