@@ -91,3 +91,40 @@ test(
     assert.equal(c.get('a').node.status().term, t0);
   },
 );
+
+test('9.6 pre-vote: a round ignored by a voter still in its lease is asked again within a heartbeat interval, not after a whole election timeout', () => {
+  // b and c survive a dead leader a. c heard from a two ticks after b did, so when b's (minimum)
+  // timeout fires, c is still inside its lease and ignores b's pre-vote. c's own timeout is the
+  // longest possible, and b's log is ahead of c's (only b got a's last entry): b must win, and should
+  // as soon as c's lease ends (tick 10), not a whole timeout after its first attempt (tick 18).
+  const E = 10;
+  const c = new Cluster(['a', 'b', 'c'], { electionTicks: E, heartbeatTicks: 2 }, {
+    b: { random: () => 0 },
+    c: { random: (k) => k - 1 },
+  });
+  c.elect('a');
+  c.propose('a', 'x');
+  c.processReadyOf('a');
+  c.deliverWhere((m) => m.to === 'b');
+  c.take((m) => m.to === 'c');
+  c.processReadyOf('b');
+  c.take(() => true);
+  c.tick('b', 2); // silence for b starts two ticks before it does for c
+  c.isolate('a');
+  c.deliver(msg(MessageType.MsgHeartbeat, 'a', 'c', { term: c.get('a').node.status().term }));
+  c.processReadyOf('c');
+  c.take(() => true);
+  let ticks = 0;
+  let firstPreVoteAt = 0;
+  while (ticks < 3 * E && c.get('b').node.status().role !== 'leader') {
+    ticks++;
+    c.tick('b');
+    c.tick('c');
+    c.processReady();
+    if (firstPreVoteAt === 0 && c.inflight.some((m) => m.type === MessageType.MsgPreVote && m.from === 'b')) firstPreVoteAt = ticks;
+    c.stabilize();
+  }
+  assert.equal(c.get('b').node.status().role, 'leader');
+  assert.equal(firstPreVoteAt, E - 2, 'b asked first, while c was still in its lease');
+  assert.ok(ticks <= E + 2, `b won ${ticks} ticks into the silence; c's lease ended at ${E}`);
+});

@@ -301,7 +301,14 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.isVoter() && this.electionElapsed >= this.randomizedElectionTimeout) {
+    if (!this.isVoter()) return;
+    // A pre-vote round still undecided after a heartbeat interval is asked again instead of after
+    // a whole election timeout: a voter inside its lease ignores pre-votes (4.2.3), and its lease
+    // may end a few ticks after ours when the dead leader's last message reached it later. Waiting
+    // a full timeout then nearly doubled failover. Pre-votes change no term or vote: asking again
+    // disturbs nobody.
+    const due = this.role === Role.PreCandidate ? Math.min(this.cfg.heartbeatTicks, this.randomizedElectionTimeout) : this.randomizedElectionTimeout;
+    if (this.electionElapsed >= due) {
       this.electionElapsed = 0;
       this.campaign();
     }

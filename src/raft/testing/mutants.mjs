@@ -45,6 +45,7 @@ export const MUTANTS = [
   ['taken committed entries handed out again', 'raw-node.js', '        log.applying = this.taken;', '', ['durability.test.js'], 'takeCommitted'],
   ['taken committed entries never counted applied', 'raw-node.js', '        if (this.taken > log.applied)', '        if (false)', ['durability.test.js'], 'takeCommitted'],
   ['taken entries not yet handed out to be written', 'log.js', '        const upTo = Math.min(this.committed, this.unstableFrom - 1);', '        const upTo = this.committed;', ['durability.test.js'], 'holds back'],
+  ['pre-vote retried only after a whole timeout', 'raft.js', 'const due = this.role === Role.PreCandidate ?', 'const due = false ?', ['prevote.test.js'], 'asked again within a heartbeat'],
   // pre-vote, check-quorum, lease
   ['9.6 no pre-vote', 'raft.js', 'if (this.cfg.preVote && !transfer) {', 'if (false) {', ['prevote.test.js'], '9.6'],
   ['6.2 no check-quorum', 'raft.js', 'if (this.cfg.checkQuorum && !this.quorumActive()) {', 'if (false) {', ['prevote.test.js'], '6.2'],
