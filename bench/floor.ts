@@ -23,48 +23,38 @@ export interface FloorResult {
   readonly fsDir: string;
 }
 
-/** Append 4 KiB and fdatasync, back to back, in `dir`'s file system. */
-export function measureFdatasync(dir: string, durationMs: number): FloorSample {
-  const file = path.join(dir, `floor-fdatasync-${process.pid}.bin`);
+/** Append 4 KiB to `file` and fdatasync, back to back, for `durationMs`: each round's latency.
+ *  The file is removed afterwards. */
+export function fdatasyncSamples(file: string, durationMs: number): number[] {
   const fd = fs.openSync(file, 'a');
   const block = Buffer.alloc(4096, 0x61);
-  const rec = new LatencyRecorder();
+  const out: number[] = [];
   try {
     const end = performance.now() + durationMs;
-    let start = performance.now();
-    while (start < end) {
+    for (let start = performance.now(); start < end; ) {
       fs.writeSync(fd, block);
       fs.fdatasyncSync(fd);
       const now = performance.now();
-      rec.record(now - start);
+      out.push(now - start);
       start = now;
     }
   } finally {
     fs.closeSync(fd);
     fs.rmSync(file, { force: true });
   }
-  const latency = rec.summary();
+  return out;
+}
+
+/** Append 4 KiB and fdatasync, back to back, in `dir`'s file system. */
+export function measureFdatasync(dir: string, durationMs: number): FloorSample {
+  const latency = summarize(fdatasyncSamples(path.join(dir, `floor-fdatasync-${process.pid}.bin`), durationMs));
   return { latency, opsPerSec: (latency.count * 1000) / durationMs };
 }
 
-/** What each writer process of measureFdatasyncConcurrent runs: prints its latencies as JSON. */
+/** What each writer process of measureFdatasyncConcurrent runs: this module's loop, latencies as JSON. */
 const FDATASYNC_WRITER = `
-import fs from 'node:fs';
-const [file, durationMs] = [process.argv[1], Number(process.argv[2])];
-const fd = fs.openSync(file, 'a');
-const block = Buffer.alloc(4096, 0x61);
-const out = [];
-const end = performance.now() + durationMs;
-for (let start = performance.now(); start < end; ) {
-  fs.writeSync(fd, block);
-  fs.fdatasyncSync(fd);
-  const now = performance.now();
-  out.push(now - start);
-  start = now;
-}
-fs.closeSync(fd);
-fs.rmSync(file, { force: true });
-process.stdout.write(JSON.stringify(out));
+import { fdatasyncSamples } from ${JSON.stringify(import.meta.url)};
+process.stdout.write(JSON.stringify(fdatasyncSamples(process.argv[1], Number(process.argv[2]))));
 `;
 
 /**

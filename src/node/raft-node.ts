@@ -139,7 +139,10 @@ export class RaftNode implements RunningNode {
       const msgs = this.raw.takeMessages();
       if (msgs.length > 0) this.transport.sendAll(msgs);
       const committed = this.raw.takeCommitted();
-      if (committed.length > 0) this.applyEntries(committed);
+      if (committed.length > 0) {
+        this.applyEntries(committed);
+        this.reads.appliedUpTo(this.kv.lastApplied);
+      }
     });
   }
 
@@ -205,9 +208,7 @@ export class RaftNode implements RunningNode {
       this.lastAppliedTerm = e.term;
       this.proposals.resolve(e.index, e.term, result);
     }
-    if (entries.length === 0) return;
-    this.metrics.appliedEntries.inc(entries.length);
-    this.reads.appliedUpTo(this.kv.lastApplied);
+    if (entries.length > 0) this.metrics.appliedEntries.inc(entries.length);
   }
 
   private maybeSnapshot(): void {

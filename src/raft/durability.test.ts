@@ -3,7 +3,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from './testing/harness.js';
-import { MessageType, index, messageTypeName, nodeId, term } from './types.js';
+import type { RawNode } from './raw-node.js';
+import { MessageType, index, messageTypeName, nodeId, term, type Ready } from './types.js';
+
+/** a leads b and c and has handed out the Ready that writes `text` at index 2; not advanced. */
+function leaderWriting(text: string): { c: Cluster; a: RawNode; rd: Ready } {
+  const c = new Cluster(['a', 'b', 'c'], { preVote: false, checkQuorum: false });
+  c.elect('a');
+  const a = c.get('a').node;
+  assert.equal(c.propose('a', text).ok, true);
+  const rd = a.ready();
+  assert.deepEqual(rd.entries.map((e) => e.index), [2]);
+  return { c, a, rd };
+}
 
 test('durability: MsgVote, MsgVoteResp and MsgAppResp are only in messagesAfterPersist; MsgApp may leave before', () => {
   const c = new Cluster(['a', 'b', 'c'], { preVote: false });
@@ -45,12 +57,7 @@ test('durability (10.2.1): the leader counts itself in the commit quorum only af
 });
 
 test('durability (10.2.1): takeMessages() sends a new batch to followers while the previous Ready is still being written, and never what must wait', () => {
-  const c = new Cluster(['a', 'b', 'c'], { preVote: false, checkQuorum: false });
-  c.elect('a');
-  const a = c.get('a').node;
-  assert.equal(c.propose('a', 'first').ok, true);
-  const rd = a.ready(); // batch N: being written, not advanced
-  assert.deepEqual(rd.entries.map((e) => e.index), [2]);
+  const { c, a, rd } = leaderWriting('first'); // batch N: being written, not advanced
   // Batch N+1 arrives while N is on its way to disk.
   assert.equal(c.propose('a', 'second').ok, true);
   assert.equal(a.hasReady(), false, 'one Ready at a time');
@@ -92,12 +99,7 @@ test('durability: an acknowledgement waiting for the next write is withdrawn whe
 });
 
 test('durability (10.2.1): takeCommitted() hands out, once, an entry both followers made durable while the leader is still writing it', () => {
-  const c = new Cluster(['a', 'b', 'c'], { preVote: false, checkQuorum: false });
-  c.elect('a');
-  const a = c.get('a').node;
-  assert.equal(c.propose('a', 'x').ok, true);
-  const rd = a.ready(); // entry 2, on its way to a's disk
-  assert.deepEqual(rd.entries.map((e) => e.index), [2]);
+  const { c, a, rd } = leaderWriting('x'); // entry 2, on its way to a's disk
   assert.deepEqual(a.takeCommitted(), [], 'nothing new is committed yet');
   for (const m of rd.messages) c.deliver(m);
   c.processReadyOf('b');
@@ -118,11 +120,7 @@ test('durability (10.2.1): takeCommitted() hands out, once, an entry both follow
 });
 
 test('durability: takeCommitted() holds back an entry the leader has not yet handed out to be written, however many followers hold it', () => {
-  const c = new Cluster(['a', 'b', 'c'], { preVote: false, checkQuorum: false });
-  c.elect('a');
-  const a = c.get('a').node;
-  assert.equal(c.propose('a', 'x').ok, true);
-  const rd = a.ready(); // entry 2 being written
+  const { c, a, rd } = leaderWriting('x'); // entry 2 being written
   assert.equal(c.propose('a', 'y').ok, true); // entry 3: only in a's memory
   const pipelined = a.takeMessages(); // entry 3 goes to b and c while a writes entry 2
   for (const m of [...rd.messages, ...pipelined]) c.deliver(m);

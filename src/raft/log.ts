@@ -196,16 +196,16 @@ export class RaftLog {
   hasCommittedToApply(): boolean {
     return this.committed > this.applying;
   }
-  committedToApply(): Entry[] {
-    if (!this.hasCommittedToApply()) return [];
-    return this.entries.slice(this.applying - this.snapIndex, this.committed - this.snapIndex);
-  }
-  /** Committed entries not yet handed out for applying, among those already handed out for
-   *  persisting: a snapshot the driver takes after applying them never covers an entry that
-   *  is still only in memory here (compaction would drop it before it is written). */
-  committedAndHandedOut(): Entry[] {
-    const upTo = Math.min(this.committed, this.unstableFrom - 1);
+  /** Committed entries not yet handed out for applying, up to `upTo` (default: all). */
+  committedToApply(upTo: number = this.committed): Entry[] {
     if (upTo <= this.applying) return [];
     return this.entries.slice(this.applying - this.snapIndex, upTo - this.snapIndex);
+  }
+  /** The same, among those already handed out for persisting: a snapshot the driver takes after
+   *  applying them never covers an entry that is still only in memory here (compaction would
+   *  drop it before it is written). */
+  committedAndHandedOut(): Entry[] {
+    const upTo = Math.min(this.committed, this.unstableFrom - 1);
+    return this.committedToApply(upTo);
   }
 }

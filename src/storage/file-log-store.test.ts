@@ -9,6 +9,7 @@ import { FaultFs } from './fault-fs.js';
 import type { OpenedStore } from './log-store.js';
 import type { StorageOptions } from './options.js';
 import { describe, entries, entry, hardState, snapshot, update } from './test-support.js';
+import { replaySegments } from './wal-replay.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -149,13 +150,19 @@ test('zero-fill keeps running ahead as the log grows, and stops at the segment s
   const fs = new FaultFs();
   const o = await openLogStore('/d', { fs, segmentBytes: 8192, preallocateBytes: 1024 });
   const wal = '/d/wal/0000000000000000.wal';
+  const dataEnd = (): number => replaySegments([{ seq: 0, path: wal, buf: fs.peek(wal)! }]).segments[0]!.bytes;
   for (let i = 1; i <= 60; i++) await o.store.save(update({ entries: [entry(i, 1)] }));
   await o.store.close();
   const file = fs.peek(wal)!;
   assert.ok(file.length > 1024 && file.length <= 8192, `segment file is ${file.length} bytes`);
+  assert.ok(file.length > dataEnd() + 512, `zeros run ahead of the ${dataEnd()} bytes of data (file: ${file.length} bytes)`);
   const reopened = await openLogStore('/d', { fs, segmentBytes: 8192, preallocateBytes: 1024 });
   assert.equal(reopened.restored.entries.length, 60);
+  // Up to within 400 bytes of the segment size: an unbounded fill would now reach 9216 bytes.
+  let last = 60;
+  while (dataEnd() < 8192 - 400) await reopened.store.save(update({ entries: [entry(++last, 1)] }));
   await reopened.store.close();
+  assert.equal(fs.peek(wal)!.length, 8192, 'the fill stops at the segment size');
 });
 
 test('a log written without zero-fill (an older raftkv) opens, keeps every entry, and is zero-filled from then on', async () => {

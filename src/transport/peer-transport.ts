@@ -113,6 +113,7 @@ export class PeerTransport {
       clearImmediate(this.flushImmediate);
       this.flushImmediate = null;
     }
+    if (this.dirty.size === 0) return;
     const batch = [...this.dirty];
     this.dirty.clear();
     for (const s of batch) s.flush();

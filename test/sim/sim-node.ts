@@ -93,6 +93,7 @@ export class SimNode {
         const taken = raw.takeCommitted();
         for (const e of taken) this.host.checker.onCommitted(this.id, e);
         this.applyEntries(taken);
+        if (taken.length > 0) this.host.onAppliedUpTo(this);
         return;
       }
       if (!raw.hasReady()) return;
@@ -168,7 +169,7 @@ export class SimNode {
       this.host.checker.onRestore(this.id, s, this.kv.appliedIndex, this.kv.appliedTerm, this.kv.hash);
     }
     this.applyEntries(rd.committedEntries);
-    if (rd.snapshot !== null && rd.committedEntries.length === 0) this.host.onAppliedUpTo(this);
+    if (rd.snapshot !== null || rd.committedEntries.length > 0) this.host.onAppliedUpTo(this);
   }
 
   private applyEntries(entries: readonly Entry[]): void {
@@ -180,7 +181,6 @@ export class SimNode {
       this.host.checker.onApplied(this.id, e.index, this.kv.hash);
       this.host.onApplied(this, e, result);
     }
-    if (entries.length > 0) this.host.onAppliedUpTo(this);
   }
 
   private finish(raw: RawNode, rd: Ready): void {
